@@ -1,0 +1,33 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'test-output/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-imports': 'off',
+    },
+  },
+  {
+    files: ['src/machines/**', 'src/formats/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/services/**', '**/persistence/**', '**/cli/**', '**/server/**', '**/runner/**', '**/inspector/**'], message: 'machines and formats do no I/O: see STYLE.md rule 1' },
+        { group: ['node:fs', 'node:fs/*', 'fs', 'fs-extra', 'got', 'node:http', 'node:net'], message: 'machines and formats do no I/O' },
+      ] }],
+    },
+  },
+  {
+    files: ['**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

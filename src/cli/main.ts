@@ -1,0 +1,50 @@
+// The `reg-client-upgrader` command tree: parses flags, runs one command, returns its exit code.
+import { Command, CommanderError } from 'commander';
+import { EXIT, UpgradeError } from '../errors.js';
+import { printError } from './output.js';
+import { commandList } from './commands/index.js';
+import { addCommonOptions } from './common-options.js';
+
+/** Builds the whole command tree; exported so tests can parse without spawning a process. */
+export function buildProgram(): Command {
+  const program = new Command('reg-client-upgrader')
+    .description(
+      'Keeps a MOSIP-style registration client current: verified patches on every launch, ' +
+        'resumable version upgrades with backup, database upgrade and rollback.',
+    )
+    .version(PACKAGE_VERSION, '-V, --version')
+    .showHelpAfterError()
+    .exitOverride();
+  addCommonOptions(program);
+  for (const command of commandList()) program.addCommand(command);
+  program.addHelpText(
+    'after',
+    `
+Exit codes (the launcher's contract):
+  0   ready: start the client            10  restart required (upgrade staged)
+  20  build status check failure          21  patch download failure
+  30  database upgrade failed, rolled back 31  rollback failed: manual recovery
+  40  another run holds the lock          64  usage or configuration error
+  65  bad data from the server`,
+  );
+  return program;
+}
+
+const PACKAGE_VERSION = '0.1.0';
+
+/** Runs the CLI with argv and resolves to the exit code (never throws). */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with code 0; every parse error is a usage error.
+      return error.exitCode === 0 ? 0 : EXIT.usage;
+    }
+    const json = argv.includes('--json');
+    printError(error, json);
+    return error instanceof UpgradeError ? error.exitCode : 1;
+  }
+}

@@ -1,0 +1,23 @@
+// How results and errors reach the person or the launcher: text on a terminal, one JSON object with --json.
+import { toErrorInfo, UpgradeError } from '../errors.js';
+
+/** Prints an error: a JSON object with --json, else one clear line on stderr. */
+export function printError(error: unknown, json: boolean): void {
+  const info = toErrorInfo(error, 'IO_FAILED');
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ error: info })}\n`);
+    return;
+  }
+  const prefix = error instanceof UpgradeError ? `error ${info.code}` : 'error';
+  process.stderr.write(`${prefix}: ${info.message}\n`);
+}
+
+/** Prints a value as one JSON line. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/** True when colour and progress bars may be shown (a TTY, no --json, no NO_COLOR). */
+export function isInteractive(json: boolean | undefined): boolean {
+  return Boolean(process.stderr.isTTY) && !json && process.env.NO_COLOR === undefined;
+}

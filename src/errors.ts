@@ -1,0 +1,144 @@
+// The one error vocabulary of the product. Every module may import this file (it imports nothing).
+// Codes are stable strings that tests, `--json` output and launchers match on; messages may change.
+
+/** Exit codes of the CLI: the launcher's contract (DESIGN §7). */
+export const EXIT = {
+  ready: 0,
+  restartRequired: 10,
+  buildStatusCheckFailure: 20,
+  patchDownloadFailure: 21,
+  dbUpgradeFailed: 30,
+  rollbackFailed: 31,
+  locked: 40,
+  usage: 64,
+  badData: 65,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** Every stable error code, with the exit code it maps to. */
+export const ERROR_CODES = {
+  // usage and configuration (64)
+  USAGE: EXIT.usage,
+  CONFIG_INVALID: EXIT.usage,
+  NOT_IMPLEMENTED: EXIT.usage,
+  INVALID_VERSION: EXIT.usage,
+  NO_BACKUP: EXIT.usage,
+  // bad data (65)
+  MANIFEST_MALFORMED: EXIT.badData,
+  MANIFEST_NAME_UNSAFE: EXIT.badData,
+  METADATA_MALFORMED: EXIT.badData,
+  METADATA_DOCTYPE: EXIT.badData,
+  PROPERTIES_MALFORMED: EXIT.badData,
+  MAPPINGS_INVALID: EXIT.badData,
+  SQL_MALFORMED: EXIT.badData,
+  HASH_MISMATCH: EXIT.badData,
+  SIGNATURE_INVALID: EXIT.badData,
+  DOWNGRADE_REFUSED: EXIT.badData,
+  // network and startup
+  BUILD_STATUS_CHECK_FAILED: EXIT.buildStatusCheckFailure,
+  PATCH_DOWNLOAD_FAILED: EXIT.patchDownloadFailure,
+  OFFLINE_FILES_BAD: EXIT.patchDownloadFailure,
+  DOWNLOAD_FAILED: EXIT.patchDownloadFailure,
+  // upgrade
+  BACKUP_FAILED: EXIT.dbUpgradeFailed,
+  DISK_FULL: EXIT.dbUpgradeFailed,
+  DB_UPGRADE_FAILED: EXIT.dbUpgradeFailed,
+  ROLLBACK_FAILED: EXIT.rollbackFailed,
+  CRASH_LOOP: EXIT.rollbackFailed,
+  // local
+  LOCKED: EXIT.locked,
+  STATE_DB_FAILED: EXIT.badData,
+  IO_FAILED: EXIT.patchDownloadFailure,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Base of every error the product throws on purpose: a stable `code`, a message for people, a `cause`. */
+export class UpgradeError extends Error {
+  override name = 'UpgradeError';
+  readonly code: ErrorCode;
+  /** Extra facts for logs and `--json` (file, url, key, line…): plain JSON only. */
+  readonly details: Record<string, string | number | boolean | null>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, string | number | boolean | null> } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+
+  /** The exit code this error stands for (DESIGN §7). */
+  get exitCode(): ExitCode {
+    return ERROR_CODES[this.code];
+  }
+}
+
+/** A file format could not be read or written (manifest, metadata, properties, mappings, SQL). */
+export class FormatError extends UpgradeError {
+  override name = 'FormatError';
+}
+
+/** Configuration or command-line input is invalid; nothing on disk was touched. */
+export class ConfigError extends UpgradeError {
+  override name = 'ConfigError';
+}
+
+/** The network failed: server unreachable, HTTP error, timeout. */
+export class NetworkError extends UpgradeError {
+  override name = 'NetworkError';
+}
+
+/** Bytes did not match what the manifest or signature promised. */
+export class IntegrityError extends UpgradeError {
+  override name = 'IntegrityError';
+}
+
+/** Taking or restoring a backup failed. */
+export class BackupError extends UpgradeError {
+  override name = 'BackupError';
+}
+
+/** The client database could not be upgraded or rolled back. */
+export class DatabaseError extends UpgradeError {
+  override name = 'DatabaseError';
+}
+
+/** The upgrader's own state database failed. */
+export class PersistenceError extends UpgradeError {
+  override name = 'PersistenceError';
+}
+
+/** Plain JSON form of any thrown value, for machine context and `--json` (never an Error object). */
+export interface ErrorInfo {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, string | number | boolean | null>;
+}
+
+/** Turns anything thrown into an ErrorInfo; unknown errors keep their message under a fallback code. */
+export function toErrorInfo(error: unknown, fallback: ErrorCode): ErrorInfo {
+  if (error instanceof UpgradeError) {
+    return Object.keys(error.details).length > 0
+      ? { code: error.code, message: error.message, details: error.details }
+      : { code: error.code, message: error.message };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: fallback, message };
+}
+
+/** Removes user:password@ from a URL so it can be logged or shown. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username === '' && parsed.password === '') return url;
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/[^/@\s]*@/, '//');
+  }
+}
