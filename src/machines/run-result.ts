@@ -1,0 +1,46 @@
+// The result of a run as the launcher sees it (DESIGN §7): derived from the machine's resting state.
+import { ERROR_CODES, EXIT, type ErrorInfo } from '../errors.js';
+import type { StationContext } from './station-machine.js';
+
+/** The `--json` object of every command and the return value of `runStartup()`. */
+export interface RunResult {
+  command: string;
+  state: string;
+  exitCode: number;
+  installedVersion: string | null;
+  latestVersion: string | null;
+  upgradeAvailable: boolean;
+  restartRequired: boolean;
+  online: boolean | null;
+  patched: string[];
+  removed: string[];
+  bytesFetched: number;
+  warnings: string[];
+  error: ErrorInfo | null;
+}
+
+/** Exit code for a resting state and its recorded error. */
+export function exitCodeFor(state: string, error: ErrorInfo | null): number {
+  if (error !== null) return ERROR_CODES[error.code];
+  if (state === 'staged') return EXIT.restartRequired;
+  return EXIT.ready;
+}
+
+/** Builds the run result from the state the machine rested in. */
+export function describeResult(command: string, state: string, context: StationContext): RunResult {
+  return {
+    command,
+    state,
+    exitCode: exitCodeFor(state, context.error),
+    installedVersion: context.installedVersion,
+    latestVersion: context.latestVersion,
+    upgradeAvailable: context.upgradeAvailable,
+    restartRequired: state === 'staged',
+    online: context.online,
+    patched: context.patched,
+    removed: context.removed,
+    bytesFetched: context.bytesFetched,
+    warnings: context.warnings,
+    error: context.error,
+  };
+}
