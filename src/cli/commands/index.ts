@@ -1,6 +1,7 @@
 // The list of commands, in the order `--help` shows them (DESIGN §8).
 import type { Command } from 'commander';
 import { notYetCommand } from './not-yet.js';
+import { serveCommand } from './serve.js';
 
 /** Every command of DESIGN §8. */
 export function commandList(): Command[] {
@@ -11,7 +12,7 @@ export function commandList(): Command[] {
     notYetCommand('status', 'persisted state, versions, backup, pending work'),
     notYetCommand('history', 'what happened on this station, newest first'),
     notYetCommand('publish', 'lay a release out for the upgrade server', '<version> <libDir>'),
-    notYetCommand('serve', 'serve published releases over HTTP', '<root>'),
+    serveCommand(),
     notYetCommand('inspect', 'serve the inspector page for this station'),
     notYetCommand('demo', 'the whole story on an embedded server, in a temporary folder'),
   ];
