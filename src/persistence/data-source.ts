@@ -2,7 +2,7 @@
 // (never `synchronize`), and the pragmas that make a committed row survive power loss.
 import type Database from 'better-sqlite3';
 import { DataSource } from 'typeorm';
-import type { EntitySchema, MigrationInterface } from 'typeorm';
+import type { EntitySchema, Logger, MigrationInterface } from 'typeorm';
 
 /** A TypeORM migration class (listed explicitly: no globs, so bundling and tests see the same list). */
 export type MigrationClass = new () => MigrationInterface;
@@ -19,7 +19,9 @@ export interface SqliteDataSourceOptions {
   busyTimeoutMs?: number;
   /** Switch the file to WAL mode (persistent in the file). Default true; false leaves the client's own journal mode alone. */
   wal?: boolean;
-  /** Runs on the raw connection after the pragmas, before migrations (e.g. an integrity check). */
+  /** Receives TypeORM's migration failures; nothing reaches the console (stdout may be `--json`). Default: dropped. */
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Runs on the raw connection first, before the pragmas write anything (e.g. an integrity check). */
   prepareDatabase?: (db: Database.Database) => void;
 }
 
@@ -35,17 +37,19 @@ export function createSqliteDataSource(options: SqliteDataSourceOptions): DataSo
     migrationsTransactionMode: 'all',
     synchronize: false,
     logging: false,
+    // TypeORM prints migration messages to the console even with `logging: false`.
+    logger: quietLogger(options.log ?? (() => undefined)),
     // better-sqlite3 turns this into sqlite3_busy_timeout (PRAGMA busy_timeout).
     timeout: busyTimeoutMs,
     prepareDatabase: (db: Database.Database) => {
       try {
+        options.prepareDatabase?.(db);
         if (wal) {
           const mode: unknown = db.pragma('journal_mode = WAL', { simple: true });
           if (mode !== 'wal') throw new Error(`could not switch ${database} to WAL (journal_mode is ${String(mode)})`);
         }
         // FULL: the WAL is synced on every commit, so a saved snapshot survives power loss.
         db.pragma('synchronous = FULL');
-        options.prepareDatabase?.(db);
       } catch (error) {
         // TypeORM does not close a connection whose preparation failed; the file must be released
         // before anyone can move it aside.
@@ -54,4 +58,16 @@ export function createSqliteDataSource(options: SqliteDataSourceOptions): DataSo
       }
     },
   });
+}
+
+function quietLogger(log: NonNullable<SqliteDataSourceOptions['log']>): Logger {
+  const ignore = (): void => undefined;
+  return {
+    logQuery: ignore,
+    logQueryError: ignore, // the error is thrown to the caller, who reports it once
+    logQuerySlow: ignore,
+    logSchemaBuild: ignore,
+    logMigration: (message: string) => log('warn', message),
+    log: (level: 'log' | 'info' | 'warn', message: unknown) => log(level === 'warn' ? 'warn' : 'info', String(message)),
+  };
 }

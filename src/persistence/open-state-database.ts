@@ -1,7 +1,7 @@
 // Opens .upgrade/state.db, and when it cannot be trusted (not SQLite, corrupt pages, a migration that
 // fails) moves it aside and starts a fresh one: the state only speeds up and explains, it must never
 // stop a station from starting.
-import { access, mkdir, rename } from 'node:fs/promises';
+import { access, mkdir, open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { PersistenceError } from '../errors.js';
@@ -26,6 +26,8 @@ export async function openStateDatabase(dbPath: string, options: OpenStateDataba
   await mkdir(dirname(dbPath), { recursive: true });
   const existed = await exists(dbPath);
   try {
+    // Checked before SQLite touches the file: closing a connection to a non-database deletes its -wal.
+    await checkHeader(dbPath);
     const dataSource = await initialize(dbPath);
     if (!existed) options.log('info', `created state database ${dbPath}`);
     return dataSource;
@@ -60,6 +62,22 @@ async function initialize(dbPath: string): Promise<DataSource> {
   return dataSource.initialize();
 }
 
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/** Throws SQLITE_NOTADB when a non-empty file does not start with SQLite's header (an empty file is a new database). */
+async function checkHeader(dbPath: string): Promise<void> {
+  const file = await open(dbPath, 'r').catch(() => undefined);
+  if (file === undefined) return; // missing (created later) or unreadable (SQLite reports why)
+  try {
+    const { bytesRead, buffer } = await file.read(Buffer.alloc(SQLITE_HEADER.length), 0, SQLITE_HEADER.length, 0);
+    if (bytesRead > 0 && !buffer.subarray(0, bytesRead).equals(SQLITE_HEADER)) {
+      throw Object.assign(new Error('file is not a database (no SQLite header)'), { code: 'SQLITE_NOTADB' });
+    }
+  } finally {
+    await file.close();
+  }
+}
+
 /** Renames the database and its -wal/-shm/-journal files to `<db>.corrupt-<UTC timestamp>[-wal…]`. */
 async function moveAside(dbPath: string, at: Date): Promise<string> {
   const stamp = at.toISOString().replace(/:/g, '-');
@@ -91,8 +109,9 @@ function openFailed(dbPath: string, error: unknown): PersistenceError {
   );
 }
 
+// One line: quick_check reports one problem per line, and the log is read line by line.
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, '; ');
 }
 
 async function exists(path: string): Promise<boolean> {
