@@ -78,6 +78,12 @@ export function classifyError(error: unknown, stepCode: ErrorCode): ErrorInfo {
     : { code: stepCode, message: info.message, details: info.details };
 }
 
+/** A newer version is offered; an older one only when downgrades are allowed (DESIGN §10). */
+function isOffered(output: CheckUpgradeOutput, allowDowngrade: boolean): boolean {
+  if (output.latestVersion === null || output.comparison === 0) return false;
+  return output.comparison > 0 || allowDowngrade;
+}
+
 function needsRepair(verify: VerifyOutput | null): boolean {
   return verify !== null && verify.missing.length + verify.mismatched.length + verify.unknown.length > 0;
 }
@@ -102,7 +108,7 @@ export const stationMachine = setup({
     offlineRequested: ({ context }) => context.offline,
     isOnline: (_, output: ProbeOutput) => output.online,
     filesIntact: (_, verify: VerifyOutput) => !needsRepair(verify),
-    newerAnnounced: (_, output: CheckUpgradeOutput) => output.latestVersion !== null && output.comparison > 0,
+    newerAnnounced: ({ context }, output: CheckUpgradeOutput) => isOffered(output, context.allowDowngrade),
   },
   actions: {
     startCycle: assign((_, params: LaunchParams) => initialContext(params)),
@@ -122,7 +128,7 @@ export const stationMachine = setup({
     })),
     recordUpgradeCheck: assign(({ context }, output: CheckUpgradeOutput) => ({
       latestVersion: output.latestVersion,
-      upgradeAvailable: output.latestVersion !== null && output.comparison > 0,
+      upgradeAvailable: isOffered(output, context.allowDowngrade),
       warnings: output.warning === undefined ? context.warnings : [...context.warnings, output.warning],
     })),
     failOfflineDamage: assign((_, verify: VerifyOutput) => ({

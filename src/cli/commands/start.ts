@@ -1,0 +1,35 @@
+// `reg-client-upgrader start`: the launcher's startup cycle (DESIGN §5, §7).
+import { Command } from 'commander';
+import type { CycleCommand } from '../../machines/station-machine.js';
+import { runStationCommand } from '../../runner/run-station-command.js';
+import type { CommonOptions } from '../common-options.js';
+import { formatResult } from '../format-result.js';
+import { isInteractive, printJson } from '../output.js';
+import { createProgressDisplay } from '../progress.js';
+
+/** Runs a station cycle command and prints its result; sets the exit code. */
+export async function runCycleCommand(command: CycleCommand, options: CommonOptions): Promise<void> {
+  const interactive = isInteractive(options.json);
+  const progress = createProgressDisplay(interactive);
+  const result = await runStationCommand(command, {
+    clientDir: options.clientDir,
+    flags: options,
+    offline: options.offline === true,
+    logLevel: options.logLevel,
+    ...(options.json === true ? {} : { echoLevel: 'warn' as const }),
+    ...(progress.onProgress === undefined ? {} : { onProgress: progress.onProgress }),
+  });
+  progress.stop();
+  if (options.json === true) printJson(result);
+  else for (const line of formatResult(result)) process.stderr.write(`${line}\n`);
+  process.exitCode = result.exitCode;
+}
+
+/** The `start` command. */
+export function startCommand(): Command {
+  return new Command('start')
+    .description('run the startup cycle: probe, verify, patch, check for an upgrade (exit code = what the launcher does next)')
+    .action(async (_options: unknown, command: Command) => {
+      await runCycleCommand('start', command.optsWithGlobals<CommonOptions>());
+    });
+}

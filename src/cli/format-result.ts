@@ -1,0 +1,33 @@
+// The text an operator reads after a station command: what happened and what to do next.
+import type { RunResult } from '../machines/run-result.js';
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** Lines describing a run result for a person. */
+export function formatResult(result: RunResult): string[] {
+  const lines: string[] = [];
+  const version = result.installedVersion ?? 'unknown version';
+  if (result.patched.length > 0) {
+    lines.push(`patched ${result.patched.length} file(s), ${bytes(result.bytesFetched)} downloaded: ${result.patched.join(', ')}`);
+  }
+  if (result.removed.length > 0) lines.push(`removed ${result.removed.length} file(s) not in the manifest: ${result.removed.join(', ')}`);
+  for (const warning of result.warnings) lines.push(`warning: ${warning}`);
+  if (result.error !== null) {
+    lines.push(`${result.state}: ${result.error.message} [${result.error.code}, exit ${result.exitCode}]`);
+    return lines;
+  }
+  const where = result.online === false ? ' (offline: verified against the local manifest)' : '';
+  if (result.state === 'upgradeAvailable') {
+    lines.push(`ready: ${version} verified${where}`);
+    lines.push(`upgrade available: ${result.latestVersion ?? '?'} — run 'reg-client-upgrader upgrade' to install it`);
+  } else if (result.state === 'staged') {
+    lines.push(`upgrade to ${result.latestVersion ?? '?'} staged: restart the client to apply it`);
+  } else {
+    lines.push(`ready: ${version} verified${where}`);
+  }
+  return lines;
+}

@@ -1,0 +1,127 @@
+// Reads the configuration in DESIGN §4 order — defaults, lib/ properties files, REG_UPGRADER_*
+// environment, command-line flags; later wins — and validates it once, before anything is touched.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, UpgradeError } from '../errors.js';
+import { parseProperties } from '../formats/properties.js';
+import { SETTINGS, type SettingName, type Settings, type SettingSpec, type SettingValue } from './settings.js';
+
+/** Where a setting's value came from, for `status` and support. */
+export type SettingSource = 'default' | 'properties' | 'env' | 'flag';
+
+/** The validated configuration of one run. */
+export interface UpgraderConfig extends Settings {
+  /** Absolute path of the client installation. */
+  clientDir: string;
+  /** Absolute path of the backup root. */
+  backupRoot: string;
+  sources: Record<SettingName, SettingSource>;
+}
+
+/** What loadConfig reads. */
+export interface LoadConfigInput {
+  clientDir: string;
+  /** Parsed command-line flags (commander's opts): strings for values, booleans for switches. */
+  flags: Record<string, unknown>;
+  env: Record<string, string | undefined>;
+}
+
+/** The properties files read from lib/, in order (later wins). */
+export const PROPERTIES_FILES = ['mosip-application.properties', 'spring.properties'];
+
+const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];
+
+function invalid(key: string, value: string, expected: string, where: string): ConfigError {
+  return new ConfigError(
+    'CONFIG_INVALID',
+    `invalid configuration: ${key} = '${value}' in ${where}; expected ${expected}`,
+    { details: { key, value, expected, where } },
+  );
+}
+
+function parseSetting(spec: SettingSpec<SettingValue>, key: string, raw: string, where: string): SettingValue {
+  const parsed = spec.parse(raw);
+  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) throw invalid(key, raw, parsed.expected, where);
+  return parsed;
+}
+
+async function readPropertiesFile(file: string): Promise<Map<string, string> | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigError('CONFIG_INVALID', `cannot read ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    return parseProperties(text, file);
+  } catch (error) {
+    const message = error instanceof UpgradeError ? error.message : String(error);
+    throw new ConfigError('CONFIG_INVALID', `invalid properties file ${file}: ${message}`, { cause: error });
+  }
+}
+
+function flagText(raw: unknown): string {
+  if (Array.isArray(raw)) return raw.map((item) => String(item)).join(',');
+  return typeof raw === 'string' || typeof raw === 'number' ? String(raw) : JSON.stringify(raw);
+}
+
+function ensureTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+/** Loads and validates the configuration; throws ConfigError (exit 64) naming the key, value and expectation. */
+export async function loadConfig(input: LoadConfigInput): Promise<UpgraderConfig> {
+  const clientDir = path.resolve(input.clientDir);
+  const values = {} as Record<SettingName, SettingValue>;
+  const sources = {} as Record<SettingName, SettingSource>;
+  for (const name of SETTING_NAMES) {
+    values[name] = SETTINGS[name].default;
+    sources[name] = 'default';
+  }
+
+  for (const fileName of PROPERTIES_FILES) {
+    const file = path.join(clientDir, 'lib', fileName);
+    const properties = await readPropertiesFile(file);
+    if (properties === undefined) continue;
+    for (const name of SETTING_NAMES) {
+      const spec: SettingSpec<SettingValue> = SETTINGS[name];
+      const raw = properties.get(spec.property);
+      if (raw === undefined) continue;
+      values[name] = parseSetting(spec, spec.property, raw, file);
+      sources[name] = 'properties';
+    }
+  }
+
+  const knownEnv = new Set(SETTING_NAMES.map((name) => SETTINGS[name].env));
+  for (const [key, raw] of Object.entries(input.env)) {
+    if (!key.startsWith('REG_UPGRADER_') || raw === undefined) continue;
+    if (!knownEnv.has(key)) {
+      throw invalid(key, raw, `one of ${[...knownEnv].join(', ')}`, 'the environment');
+    }
+  }
+  for (const name of SETTING_NAMES) {
+    const spec: SettingSpec<SettingValue> = SETTINGS[name];
+    const raw = input.env[spec.env];
+    if (raw === undefined) continue;
+    values[name] = parseSetting(spec, spec.env, raw, 'the environment');
+    sources[name] = 'env';
+  }
+
+  for (const name of SETTING_NAMES) {
+    const spec: SettingSpec<SettingValue> = SETTINGS[name];
+    const raw = input.flags[spec.flag];
+    if (raw === undefined || raw === false) continue;
+    const flagName = `--${spec.flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    values[name] = typeof raw === 'boolean' ? raw : parseSetting(spec, flagName, flagText(raw), 'the command line');
+    sources[name] = 'flag';
+  }
+
+  const settings = values as Settings;
+  if (settings.serverUrl !== undefined) settings.serverUrl = ensureTrailingSlash(settings.serverUrl);
+  if (settings.metadataUrl === undefined && settings.serverUrl !== undefined) {
+    settings.metadataUrl = `${settings.serverUrl}maven-metadata.xml`;
+  }
+  const backupRoot = path.resolve(clientDir, settings.rollbackPath);
+  return { ...settings, clientDir, backupRoot, sources };
+}

@@ -1,0 +1,189 @@
+// Every setting of the product, typed and documented once (DESIGN §4). Each has a property key
+// (MOSIP's own where MOSIP has one), an environment variable, a command-line flag and a default.
+
+/** A setting's value after parsing. */
+export type SettingValue = string | number | boolean | string[] | undefined;
+
+/** How one setting is named in each source and how its text is parsed. */
+export interface SettingSpec<T extends SettingValue> {
+  /** Property key in lib/mosip-application.properties or lib/spring.properties. */
+  property: string;
+  /** Environment variable (REG_UPGRADER_*). */
+  env: string;
+  /** Command-line flag, camelCase as commander reports it (e.g. `serverUrl` for --server-url). */
+  flag: string;
+  /** One line for README and --help. */
+  doc: string;
+  default: T;
+  /** Turns text into a value, or returns a string saying what was expected. */
+  parse(text: string): T | { expected: string };
+}
+
+function integer(min: number, max: number): (text: string) => number | { expected: string } {
+  return (text) => {
+    const value = Number(text.trim());
+    return Number.isInteger(value) && value >= min && value <= max ? value : { expected: `a whole number from ${min} to ${max}` };
+  };
+}
+
+function httpUrl(text: string): string | { expected: string } {
+  try {
+    const url = new URL(text.trim());
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url.toString();
+  } catch {
+    // fall through to the expectation below
+  }
+  return { expected: 'an http:// or https:// URL' };
+}
+
+function boolean(text: string): boolean | { expected: string } {
+  const value = text.trim().toLowerCase();
+  if (['true', 'yes', '1', 'on'].includes(value)) return true;
+  if (['false', 'no', '0', 'off', ''].includes(value)) return false;
+  return { expected: 'true or false' };
+}
+
+const text = (value: string): string => value.trim();
+const list = (value: string): string[] =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+
+/** The settings table: the single source of truth for configuration. */
+export const SETTINGS = {
+  serverUrl: {
+    property: 'mosip.reg.client.url',
+    env: 'REG_UPGRADER_SERVER_URL',
+    flag: 'serverUrl',
+    doc: 'upgrade server base URL, ending at …/registration-client/',
+    default: undefined as string | undefined,
+    parse: httpUrl,
+  },
+  metadataUrl: {
+    property: 'mosip.reg.xml.file.url',
+    env: 'REG_UPGRADER_METADATA_URL',
+    flag: 'metadataUrl',
+    doc: 'maven-metadata.xml URL (default: <server URL>maven-metadata.xml)',
+    default: undefined as string | undefined,
+    parse: httpUrl,
+  },
+  healthUrl: {
+    property: 'mosip.reg.healthcheck.url',
+    env: 'REG_UPGRADER_HEALTH_URL',
+    flag: 'healthUrl',
+    doc: 'online probe URL (default: the maven-metadata.xml URL)',
+    default: undefined as string | undefined,
+    parse: httpUrl,
+  },
+  rollbackPath: {
+    property: 'mosip.reg.rollback.path',
+    env: 'REG_UPGRADER_ROLLBACK_PATH',
+    flag: 'rollbackPath',
+    doc: 'backup root, relative to the client folder unless absolute',
+    default: 'BackUp',
+    parse: text,
+  },
+  environment: {
+    property: 'environment',
+    env: 'REG_UPGRADER_ENVIRONMENT',
+    flag: 'environment',
+    doc: 'MOSIP environment name; LOCAL skips validation and patching, as in MOSIP',
+    default: '',
+    parse: text,
+  },
+  connectTimeoutMs: {
+    property: 'mosip.registration.sw.file.download.connection.timeout',
+    env: 'REG_UPGRADER_CONNECT_TIMEOUT',
+    flag: 'connectTimeout',
+    doc: 'connection timeout for downloads, in ms',
+    default: 10_000,
+    parse: integer(1, 600_000),
+  },
+  readTimeoutMs: {
+    property: 'mosip.registration.sw.file.download.read.timeout',
+    env: 'REG_UPGRADER_READ_TIMEOUT',
+    flag: 'readTimeout',
+    doc: 'read (idle socket) timeout for downloads, in ms',
+    default: 60_000,
+    parse: integer(1, 3_600_000),
+  },
+  versionMappings: {
+    property: 'mosip.registration.verion.upgrade.version-mappings',
+    env: 'REG_UPGRADER_VERSION_MAPPINGS',
+    flag: 'versionMappings',
+    doc: 'JSON version mappings {version: {dbVersion, releaseOrder}} (MOSIP spelling "verion")',
+    default: '',
+    parse: text,
+  },
+  concurrency: {
+    property: 'reg.upgrader.download.concurrency',
+    env: 'REG_UPGRADER_CONCURRENCY',
+    flag: 'concurrency',
+    doc: 'files downloaded at once',
+    default: 4,
+    parse: integer(1, 64),
+  },
+  retries: {
+    property: 'reg.upgrader.download.retries',
+    env: 'REG_UPGRADER_RETRIES',
+    flag: 'retries',
+    doc: 'retries of a failed download (exponential backoff with jitter)',
+    default: 5,
+    parse: integer(0, 100),
+  },
+  probeTimeoutMs: {
+    property: 'reg.upgrader.probe.timeout',
+    env: 'REG_UPGRADER_PROBE_TIMEOUT',
+    flag: 'probeTimeout',
+    doc: 'how long the online probe waits for an answer, in ms',
+    default: 5_000,
+    parse: integer(1, 600_000),
+  },
+  backupsKept: {
+    property: 'reg.upgrader.backups.kept',
+    env: 'REG_UPGRADER_BACKUPS_KEPT',
+    flag: 'keepBackups',
+    doc: 'backups kept after a successful upgrade (MOSIP keeps none)',
+    default: 0,
+    parse: integer(0, 100),
+  },
+  extraBackupPaths: {
+    property: 'reg.upgrader.backup.extra-paths',
+    env: 'REG_UPGRADER_BACKUP_EXTRA_PATHS',
+    flag: 'backupExtraPaths',
+    doc: 'comma-separated extra paths to back up (e.g. ~/.mosipkeys)',
+    default: [] as string[],
+    parse: list,
+  },
+  crashLoopLimit: {
+    property: 'reg.upgrader.crash-loop.limit',
+    env: 'REG_UPGRADER_CRASH_LOOP_LIMIT',
+    flag: 'crashLoopLimit',
+    doc: 'restores of an upgrade step without progress before giving up on it',
+    default: 10,
+    parse: integer(1, 1000),
+  },
+  publicKey: {
+    property: 'mosip.reg.upgrade.public-key',
+    env: 'REG_UPGRADER_PUBLIC_KEY',
+    flag: 'publicKey',
+    doc: 'PEM public key: require manifests signed with it',
+    default: undefined as string | undefined,
+    parse: text,
+  },
+  allowDowngrade: {
+    property: 'reg.upgrader.allow-downgrade',
+    env: 'REG_UPGRADER_ALLOW_DOWNGRADE',
+    flag: 'allowDowngrade',
+    doc: 'offer and apply a version older than the installed one',
+    default: false,
+    parse: boolean,
+  },
+} satisfies Record<string, SettingSpec<SettingValue>>;
+
+/** Names of all settings. */
+export type SettingName = keyof typeof SETTINGS;
+
+/** The resolved configuration: one typed value per setting. */
+export type Settings = { [K in SettingName]: (typeof SETTINGS)[K]['default'] };

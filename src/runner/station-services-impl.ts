@@ -1,0 +1,114 @@
+// The machine's services implemented with real I/O for one station and one run.
+import path from 'node:path';
+import type { Got } from 'got';
+import type { UpgraderConfig } from '../config/load-config.js';
+import { ConfigError } from '../errors.js';
+import type { StationServices } from '../machines/station-services.js';
+import { checkUpgrade } from '../services/check-upgrade.js';
+import type { DownloadProgress } from '../services/download.js';
+import type { HashPool } from '../services/hash-pool.js';
+import { readLocalManifest } from '../services/local-manifest.js';
+import type { Logger } from '../services/logger.js';
+import { patchLib } from '../services/patch-lib.js';
+import { probeServer } from '../services/probe-server.js';
+import { syncManifest } from '../services/sync-manifest.js';
+import { verifyLib } from '../services/verify-lib.js';
+
+/** Folders of the station layout (DESIGN §2). */
+export interface StationPaths {
+  clientDir: string;
+  libDir: string;
+  upgradeDir: string;
+  stagingDir: string;
+  stateDb: string;
+  logFile: string;
+}
+
+/** The station layout under a client folder. */
+export function stationPaths(clientDir: string): StationPaths {
+  const upgradeDir = path.join(clientDir, '.upgrade');
+  return {
+    clientDir,
+    libDir: path.join(clientDir, 'lib'),
+    upgradeDir,
+    stagingDir: path.join(upgradeDir, 'staging'),
+    stateDb: path.join(upgradeDir, 'state.db'),
+    logFile: path.join(clientDir, 'registration.log'),
+  };
+}
+
+/** What the services share during one run. */
+export interface ServiceDeps {
+  config: UpgraderConfig;
+  client: Got;
+  pool: HashPool;
+  logger: Logger;
+  onProgress?: (progress: DownloadProgress) => void;
+}
+
+function requireServerUrl(config: UpgraderConfig): string {
+  if (config.serverUrl === undefined) {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      'no upgrade server configured: set mosip.reg.client.url in lib/mosip-application.properties, REG_UPGRADER_SERVER_URL, or --server-url (…/registration-client/)',
+      { details: { key: 'mosip.reg.client.url' } },
+    );
+  }
+  return config.serverUrl;
+}
+
+/** The StationServices of a run, backed by the file system and the upgrade server. */
+export function createStationServices(deps: ServiceDeps): StationServices {
+  const { config, client, pool, logger } = deps;
+  const paths = stationPaths(config.clientDir);
+  return {
+    probeServer: async (input, signal) => {
+      if (input.offline) return { online: false, reason: '--offline' };
+      const url = config.healthUrl ?? config.metadataUrl ?? requireServerUrl(config);
+      const result = await probeServer(client, url, config.probeTimeoutMs, signal);
+      logger.info(result.online ? `server reachable: ${url}` : `offline: ${result.reason ?? ''}`);
+      return result;
+    },
+    syncManifest: (input, signal) =>
+      syncManifest(
+        { client, serverUrl: requireServerUrl(config), clientDir: config.clientDir, logger, signal },
+        input.installedVersion,
+      ),
+    verifyFiles: async () => {
+      const local = await readLocalManifest(config.clientDir);
+      const findings = await verifyLib(paths.libDir, local.manifest, pool);
+      logger.info(
+        `verified ${findings.fileCount} file(s), ${findings.totalBytes} bytes: ${findings.missing.length} missing, ${findings.mismatched.length} changed, ${findings.unknown.length} unknown`,
+        { missing: findings.missing, mismatched: findings.mismatched, unknown: findings.unknown },
+      );
+      return findings;
+    },
+    patchFiles: async (input, signal) => {
+      const local = await readLocalManifest(config.clientDir);
+      return patchLib(input, local.manifest, {
+        client,
+        serverUrl: requireServerUrl(config),
+        libDir: paths.libDir,
+        stagingDir: path.join(paths.stagingDir, 'patch'),
+        pool,
+        concurrency: config.concurrency,
+        retry: { retries: config.retries, baseDelayMs: 500, maxDelayMs: 30_000 },
+        logger,
+        onProgress: deps.onProgress,
+        signal,
+      });
+    },
+    checkUpgrade: (input, signal) =>
+      checkUpgrade(
+        {
+          client,
+          metadataUrl: config.metadataUrl ?? `${requireServerUrl(config)}maven-metadata.xml`,
+          versionMappings: config.versionMappings,
+          logger,
+          signal,
+        },
+        input.installedVersion,
+        input.allowDowngrade,
+      ),
+  };
+}

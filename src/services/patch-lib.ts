@@ -1,0 +1,127 @@
+// Repairs lib/ from the server: downloads every missing or changed file into staging, verified,
+// then moves each into lib/ by atomic rename, then removes files the manifest does not list.
+// Safe to run twice: a file already right in lib/ is skipped, a verified staged file is reused.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Got } from 'got';
+import type { Manifest } from '../formats/manifest.js';
+import type { PatchOutput } from '../machines/station-services.js';
+import { downloadAll, type DownloadJob, type DownloadProgress } from './download.js';
+import { moveFileDurably } from './atomic-file.js';
+import type { HashPool } from './hash-pool.js';
+import { assertNoSymlinkedFolders, coreFamily, pruneEmptyFolders, resolveInLib } from './lib-paths.js';
+import type { Logger } from './logger.js';
+import type { RetryPolicy } from './retry-delay.js';
+
+/** What the patcher needs from the run. */
+export interface PatchDeps {
+  client: Got;
+  /** Base URL ending at …/registration-client/. */
+  serverUrl: string;
+  libDir: string;
+  /** Folder for this step's downloads (inside the client folder, so rename stays on one filesystem). */
+  stagingDir: string;
+  pool: HashPool;
+  concurrency: number;
+  retry: RetryPolicy;
+  logger: Logger;
+  onProgress?: (progress: DownloadProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** URL of a release file: each path segment percent-encoded. */
+export function releaseFileUrl(serverUrl: string, version: string, name: string): string {
+  const segments = [version, 'lib', ...name.split('/')].map((segment) => encodeURIComponent(segment));
+  return new URL(segments.join('/'), serverUrl).toString();
+}
+
+/** The download jobs for the files that are not already right in lib/ (pure but for the hash check). */
+async function planDownloads(
+  names: string[],
+  manifest: Manifest,
+  deps: PatchDeps,
+): Promise<{ jobs: DownloadJob[]; alreadyRight: string[] }> {
+  const hashes = new Map(manifest.entries.map((entry) => [entry.name, entry.hash.toUpperCase()]));
+  const jobs: DownloadJob[] = [];
+  const alreadyRight: string[] = [];
+  for (const name of names) {
+    const expected = hashes.get(name);
+    if (expected === undefined) continue;
+    const target = resolveInLib(deps.libDir, name);
+    await assertNoSymlinkedFolders(deps.libDir, target);
+    const current = await fs.lstat(target).catch(() => undefined);
+    if (current?.isFile() === true && (await deps.pool.hashFile(target)).hash === expected) {
+      alreadyRight.push(name);
+      continue;
+    }
+    const staged = resolveInLib(deps.stagingDir, name);
+    jobs.push({
+      url: releaseFileUrl(deps.serverUrl, manifest.version, name),
+      partPath: `${staged}.part`,
+      finalPath: staged,
+      expectedSha256: expected,
+      label: name,
+    });
+  }
+  return { jobs, alreadyRight };
+}
+
+/** Downloads, verifies and applies the patch; returns what changed in lib/. */
+export async function patchLib(
+  input: { missing: string[]; mismatched: string[]; unknown: string[] },
+  manifest: Manifest,
+  deps: PatchDeps,
+): Promise<PatchOutput> {
+  // Validate every name before touching anything: one bad name and nothing is written.
+  for (const name of [...input.missing, ...input.mismatched]) resolveInLib(deps.libDir, name);
+
+  const { jobs, alreadyRight } = await planDownloads([...input.missing, ...input.mismatched], manifest, deps);
+  deps.logger.info(`patch: ${jobs.length} file(s) to download, ${alreadyRight.length} already right`, {
+    files: jobs.map((job) => job.label),
+  });
+  const results = await downloadAll(deps.client, jobs, {
+    concurrency: deps.concurrency,
+    retry: deps.retry,
+    onProgress: deps.onProgress,
+    signal: deps.signal,
+    onFileDone: (result) => deps.logger.info(`downloaded and verified ${result.label}`, { bytes: result.bytesFetched }),
+  });
+  for (const job of jobs) {
+    const target = resolveInLib(deps.libDir, job.label);
+    await assertNoSymlinkedFolders(deps.libDir, target);
+    // A symlink or folder in the way is removed first: rename would otherwise fail or land inside it.
+    const current = await fs.lstat(target).catch(() => undefined);
+    if (current !== undefined && !current.isFile()) await fs.rm(target, { recursive: true, force: true });
+    await moveFileDurably(job.finalPath, target);
+    deps.logger.info(`patched ${job.label}`);
+  }
+
+  const removed = await removeUnknown(input.unknown, manifest, deps);
+  await fs.rm(deps.stagingDir, { recursive: true, force: true });
+  return {
+    patched: [...jobs.map((job) => job.label), ...alreadyRight].sort(),
+    removed,
+    bytesFetched: results.reduce((sum, result) => sum + result.bytesFetched, 0),
+  };
+}
+
+/** Deletes files the manifest does not list; a core jar only when its family has a verified jar in the manifest. */
+async function removeUnknown(unknown: string[], manifest: Manifest, deps: PatchDeps): Promise<string[]> {
+  const coveredFamilies = new Set(
+    manifest.entries.map((entry) => coreFamily(entry.name)).filter((family): family is string => family !== undefined),
+  );
+  const removed: string[] = [];
+  for (const name of unknown) {
+    const family = coreFamily(name);
+    if (family !== undefined && !coveredFamilies.has(family)) {
+      deps.logger.warn(`keeping ${name}: a core jar is never removed without a verified replacement`);
+      continue;
+    }
+    const file = path.join(path.resolve(deps.libDir), ...name.split('/'));
+    await fs.rm(file, { force: true });
+    removed.push(name);
+    deps.logger.info(`removed ${name}: not in the manifest`);
+  }
+  if (removed.length > 0) await pruneEmptyFolders(deps.libDir);
+  return removed;
+}

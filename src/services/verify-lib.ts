@@ -1,0 +1,55 @@
+// Verifies lib/ against a manifest: hashes every listed file on all cores and lists what is
+// missing, changed, or not in the manifest. Reads only; never changes a file.
+import { promises as fs } from 'node:fs';
+import type { Manifest } from '../formats/manifest.js';
+import type { HashPool } from './hash-pool.js';
+import { listLibFiles, resolveInLib } from './lib-paths.js';
+
+/** What verify found. */
+export interface LibFindings {
+  version: string;
+  fileCount: number;
+  totalBytes: number;
+  missing: string[];
+  mismatched: string[];
+  unknown: string[];
+}
+
+/** Hashes every file the manifest lists and compares; unknown = files in lib/ the manifest does not list. */
+export async function verifyLib(libDir: string, manifest: Manifest, pool: HashPool): Promise<LibFindings> {
+  const missing: string[] = [];
+  const mismatched: string[] = [];
+  let totalBytes = 0;
+  const checks = manifest.entries.map(async (entry) => {
+    const file = resolveInLib(libDir, entry.name);
+    let stat;
+    try {
+      stat = await fs.lstat(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') {
+        missing.push(entry.name);
+        return;
+      }
+      throw error;
+    }
+    // A symlink or folder where a file should be is never trusted: it is replaced by the real file.
+    if (!stat.isFile()) {
+      mismatched.push(entry.name);
+      return;
+    }
+    const digest = await pool.hashFile(file);
+    totalBytes += digest.size;
+    if (digest.hash !== entry.hash.toUpperCase()) mismatched.push(entry.name);
+  });
+  await Promise.all(checks);
+  const listed = new Set(manifest.entries.map((entry) => entry.name));
+  const unknown = (await listLibFiles(libDir)).filter((name) => !listed.has(name));
+  return {
+    version: manifest.version,
+    fileCount: manifest.entries.length,
+    totalBytes,
+    missing: missing.sort(),
+    mismatched: mismatched.sort(),
+    unknown,
+  };
+}
