@@ -137,6 +137,7 @@ describe('station machine: the startup cycle with fake services', () => {
   it('a resting machine starts a new cycle on LAUNCH with a fresh context', async () => {
     const { final } = await run(fakes({ verifyFiles: () => Promise.resolve(damaged) }));
     const actor = createActor(stationMachine.provide({ actors: createStationActors(fakes()) }), {
+      input: launch,
       snapshot: stationMachineSnapshot(final),
     });
     actor.start();
@@ -165,7 +166,7 @@ describe('station machine: the startup cycle with fake services', () => {
           fakes({ patchFiles: (input) => ((seenInput = input), Promise.resolve({ patched: ['a.jar'], removed: [], bytesFetched: 1 })) }),
         ),
       }),
-      { snapshot: persisted as SnapshotFrom<typeof stationMachine> },
+      { input: launch, snapshot: persisted as SnapshotFrom<typeof stationMachine> },
     );
     second.start();
     const done = await waitFor(second, (s) => s.hasTag('resting'));

@@ -1,7 +1,9 @@
 // The list of commands, in the order `--help` shows them (DESIGN §8).
 import type { Command } from 'commander';
 import { notYetCommand } from './not-yet.js';
+import { historyCommand } from './history.js';
 import { startCommand } from './start.js';
+import { statusCommand } from './status.js';
 import { publishCommand } from './publish.js';
 import { serveCommand } from './serve.js';
 
@@ -11,8 +13,8 @@ export function commandList(): Command[] {
     startCommand(),
     notYetCommand('upgrade', 'operator-initiated: backup, download and stage the announced version'),
     notYetCommand('rollback', 'restore the previous version from its backup'),
-    notYetCommand('status', 'persisted state, versions, backup, pending work'),
-    notYetCommand('history', 'what happened on this station, newest first'),
+    statusCommand(),
+    historyCommand(),
     publishCommand(),
     serveCommand(),
     notYetCommand('inspect', 'serve the inspector page for this station'),

@@ -21,7 +21,7 @@ export async function runCycleCommand(command: CycleCommand, options: CommonOpti
   });
   progress.stop();
   if (options.json === true) printJson(result);
-  else for (const line of formatResult(result)) process.stderr.write(`${line}\n`);
+  else for (const line of formatResult(result)) process.stdout.write(`${line}\n`);
   process.exitCode = result.exitCode;
 }
 
