@@ -1,6 +1,7 @@
 // Maps a raw request target to a file under the served root, refusing anything that could leave it.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { isInside } from './path-inside.js';
 
 /** A request target resolved to a real file path, or the status to answer instead. */
 export type ResolvedPath = { ok: true; file: string } | { ok: false; status: 400 | 403 | 404 };
@@ -37,13 +38,6 @@ export async function resolveRequestPath(realRoot: string, target: string): Prom
   }
   if (!isInside(realRoot, real)) return { ok: false, status: 403 };
   return { ok: true, file: real };
-}
-
-/** True when `candidate` is `root` itself or below it (both absolute and normalised). */
-export function isInside(root: string, candidate: string): boolean {
-  const relative = path.relative(root, candidate);
-  if (relative === '') return true;
-  return relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
 }
 
 function requestPathOf(target: string): string | undefined {

@@ -2,8 +2,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseManifest } from '../../src/formats/manifest.js';
+import { parseMavenMetadata } from '../../src/formats/maven-metadata.js';
+import { publishRelease } from '../../src/server/publish.js';
 import { nginxAvailable, startNginx, type RunningNginx } from '../helpers/nginx.js';
 import { rawRequest } from './raw-http.js';
+import { sha256sum, TRICKY_NAMES, writeLib } from './release-fixture.js';
 
 const SECRET = 'TOP-SECRET-OUTSIDE-ROOT';
 
@@ -56,14 +60,74 @@ describe.skipIf(!nginxAvailable)('deploy/nginx.conf on a real nginx', () => {
   it('limits the rate when asked', async () => {
     const slow = await startNginx({ root: path.join(base, 'root'), limitRate: '1k' });
     try {
-      const body = Buffer.alloc(3000, 1);
+      const body = Buffer.alloc(2000, 1);
       await fs.writeFile(path.join(base, 'root', 'slow.zip'), body);
       const started = Date.now();
       const res = await fetch(new URL('slow.zip', slow.url));
-      expect((await res.arrayBuffer()).byteLength).toBe(3000);
-      expect(Date.now() - started).toBeGreaterThan(1000);
+      expect((await res.arrayBuffer()).byteLength).toBe(2000);
+      expect(Date.now() - started).toBeGreaterThan(800);
     } finally {
       await slow.stop();
     }
+  });
+});
+
+describe.skipIf(!nginxAvailable)('a published release served by nginx', () => {
+  let base: string;
+  let nginx: RunningNginx;
+
+  beforeAll(async () => {
+    base = await fs.mkdtemp(path.join(os.tmpdir(), 'nginx-release-'));
+    await writeLib(path.join(base, 'lib'), TRICKY_NAMES, 'v1');
+    await publishRelease({ version: '1.1.5.5', libDir: path.join(base, 'lib'), outRoot: path.join(base, 'out') });
+    await publishRelease({ version: '1.2.0.1', libDir: path.join(base, 'lib'), outRoot: path.join(base, 'out') });
+    nginx = await startNginx({ root: path.join(base, 'out') });
+  });
+
+  afterAll(async () => {
+    await nginx?.stop();
+    await fs.rm(base, { recursive: true, force: true });
+  });
+
+  const clientUrl = (): string => new URL('registration-client/', nginx.url).toString();
+
+  it('offers the new version in maven-metadata.xml', async () => {
+    const res = await fetch(new URL('maven-metadata.xml', clientUrl()));
+    expect(res.status).toBe(200);
+    expect(parseMavenMetadata(await res.text()).versions).toEqual(['1.2.0.1', '1.1.5.5']);
+  });
+
+  it('serves MANIFEST.MF and every file it lists, byte for byte', async () => {
+    const res = await fetch(new URL('1.2.0.1/MANIFEST.MF', clientUrl()));
+    expect(res.status).toBe(200);
+    const manifest = parseManifest(Buffer.from(await res.arrayBuffer()));
+    expect(manifest.entries).toHaveLength(TRICKY_NAMES.length);
+    for (const entry of manifest.entries) {
+      const url = new URL(`1.2.0.1/lib/${entry.name.split('/').map(encodeURIComponent).join('/')}`, clientUrl());
+      const file = await fetch(url);
+      expect(file.status, entry.name).toBe(200);
+      const bytes = Buffer.from(await file.arrayBuffer());
+      const onDisk = path.join(base, 'out', 'registration-client', '1.2.0.1', 'lib', ...entry.name.split('/'));
+      expect(bytes.equals(await fs.readFile(onDisk)), entry.name).toBe(true);
+      expect(sha256sum(onDisk)).toBe(entry.hash);
+    }
+  });
+
+  it('answers Range bytes=0-9 on a jar with 206, 10 bytes and an ETag', async () => {
+    const url = new URL('1.2.0.1/lib/registration-client-1.2.0.jar', clientUrl());
+    const full = Buffer.from(await (await fetch(url)).arrayBuffer());
+    const res = await fetch(url, { headers: { Range: 'bytes=0-9' } });
+    expect(res.status).toBe(206);
+    expect(res.headers.get('etag')).toMatch(/^"/);
+    expect(res.headers.get('content-range')).toBe(`bytes 0-9/${full.length}`);
+    expect(Buffer.from(await res.arrayBuffer())).toEqual(full.subarray(0, 10));
+    const again = await fetch(url, { headers: { 'If-None-Match': res.headers.get('etag') ?? '' } });
+    expect(again.status).toBe(304);
+  });
+
+  it('serves reg-client.zip as application/zip', async () => {
+    const res = await fetch(new URL('1.2.0.1/reg-client.zip', clientUrl()), { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/zip');
   });
 });

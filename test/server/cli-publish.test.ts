@@ -1,0 +1,68 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseMavenMetadata } from '../../src/formats/maven-metadata.js';
+import { runBuiltCli } from './cli-run.js';
+import { sha256sum, TRICKY_NAMES, writeLib } from './release-fixture.js';
+
+describe('reg-client-upgrader publish (built CLI)', () => {
+  let base: string;
+  let libDir: string;
+  let outRoot: string;
+
+  beforeEach(async () => {
+    base = await fs.mkdtemp(path.join(os.tmpdir(), 'cli-publish-'));
+    libDir = path.join(base, 'lib');
+    outRoot = path.join(base, 'out');
+    await writeLib(libDir, TRICKY_NAMES, 'v1');
+  });
+
+  afterEach(async () => {
+    await fs.rm(base, { recursive: true, force: true });
+  });
+
+  it('publishes and prints one JSON object with --json', async () => {
+    const run = await runBuiltCli(['publish', '1.2.0.1', libDir, '--out', outRoot, '--json']);
+    expect(run.code).toBe(0);
+    const releaseDir = path.join(outRoot, 'registration-client', '1.2.0.1');
+    const sizes = await Promise.all(TRICKY_NAMES.map(async (name) => (await fs.stat(path.join(libDir, name))).size));
+    expect(JSON.parse(run.stdout)).toEqual({
+      version: '1.2.0.1',
+      releaseDir,
+      files: TRICKY_NAMES.length,
+      bytes: sizes.reduce((a, b) => a + b, 0),
+      manifest: path.join(releaseDir, 'MANIFEST.MF'),
+      zip: path.join(releaseDir, 'reg-client.zip'),
+      latest: '1.2.0.1',
+    });
+    const jar = path.join(releaseDir, 'lib', 'registration-client-1.2.0.jar');
+    expect(await fs.readFile(path.join(releaseDir, 'MANIFEST.MF'), 'latin1')).toContain(sha256sum(jar).slice(0, 40));
+  });
+
+  it('prints a summary and keeps older versions listed after the new one', async () => {
+    expect((await runBuiltCli(['publish', '1.1.5.5', libDir, '--out', outRoot])).code).toBe(0);
+    const run = await runBuiltCli(['publish', '1.2.0', path.relative(process.cwd(), libDir), '--out', outRoot]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^published 1\.2\.0: 7 files/);
+    const metadata = parseMavenMetadata(await fs.readFile(path.join(outRoot, 'registration-client', 'maven-metadata.xml'), 'utf8'));
+    expect(metadata.versions).toEqual(['1.2.0', '1.1.5.5']);
+  });
+
+  it('exits 64 with INVALID_VERSION for 1.2/../x and writes nothing', async () => {
+    const run = await runBuiltCli(['publish', '1.2/../x', libDir, '--out', outRoot, '--json']);
+    expect(run.code).toBe(64);
+    expect(JSON.parse(run.stdout)).toMatchObject({ error: { code: 'INVALID_VERSION' } });
+    await expect(fs.stat(outRoot)).rejects.toThrow(/ENOENT/);
+    await expect(fs.stat(path.join(base, 'x'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('exits 64 for --sign-key (not available yet), a missing --out and a missing libDir', async () => {
+    const signed = await runBuiltCli(['publish', '1.2.0', libDir, '--out', outRoot, '--sign-key', 'key.pem']);
+    expect(signed.code).toBe(64);
+    expect(signed.stderr).toMatch(/NOT_IMPLEMENTED/);
+    expect((await runBuiltCli(['publish', '1.2.0', libDir])).code).toBe(64);
+    expect((await runBuiltCli(['publish', '1.2.0', path.join(base, 'none'), '--out', outRoot])).code).toBe(64);
+    await expect(fs.stat(outRoot)).rejects.toThrow(/ENOENT/);
+  });
+});
