@@ -54,6 +54,11 @@ export function wrapLine(text: string): Buffer {
   return Buffer.concat(parts);
 }
 
+/** Writes `text` and a CRLF without wrapping, as Java writes the Manifest-Version line. */
+export function unwrappedLine(text: string): Buffer {
+  return Buffer.concat([Buffer.from(text, 'utf8'), CRLF]);
+}
+
 /** The line break Java writes after every line and after every section. */
 export function lineBreak(): Buffer {
   return Buffer.from(CRLF);

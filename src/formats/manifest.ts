@@ -8,6 +8,7 @@ import {
   isContinuation,
   lineBreak,
   splitPhysicalLines,
+  unwrappedLine,
   wrapLine,
   type PhysicalLine,
 } from './manifest-lines.js';
@@ -81,14 +82,18 @@ export function parseManifest(input: Uint8Array | string, source?: string): Mani
   };
 }
 
-/** Writes a manifest byte for byte as java.util.jar.Manifest.write does (CRLF, 72-byte lines). */
+/** Writes a manifest byte for byte as java.util.jar.Manifest.write does (CRLF, 72-byte lines); FormatError if it cannot. */
 export function serializeManifest(manifest: Manifest): Buffer {
-  if (manifest.version === '') throw unwritable('Manifest-Version is empty');
-  const main: Array<[string, string]> = [
-    [VERSION_KEY, manifest.version],
-    ...manifest.mainAttributes.filter(([key]) => !sameKey(key, VERSION_KEY)),
-  ];
-  const parts = [...writeSection(main), lineBreak()];
+  const versionLine = `${VERSION_KEY}: ${manifest.version}`;
+  if (manifest.version === '' || FORBIDDEN_IN_VALUE.test(manifest.version)) {
+    throw unwritable(`Manifest-Version ${JSON.stringify(manifest.version)} is empty or holds a line break, NUL or invalid Unicode`);
+  }
+  // Java writes this one line unwrapped; past 72 bytes no strict reader (ours included) takes it.
+  if (Buffer.byteLength(versionLine) > MAX_LINE_BYTES) {
+    throw unwritable(`Manifest-Version ${JSON.stringify(manifest.version)} is longer than ${MAX_LINE_BYTES - VERSION_KEY.length - 2} bytes`);
+  }
+  const others = manifest.mainAttributes.filter(([key]) => !sameKey(key, VERSION_KEY));
+  const parts = [unwrappedLine(versionLine), ...writeSection(others), lineBreak()];
   const names = new Set<string>();
   for (const entry of manifest.entries) {
     assertSafeManifestName(entry.name);

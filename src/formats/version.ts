@@ -18,12 +18,13 @@ export type VersionMappings = Record<string, VersionMapping>;
 /** The property holding the mappings as JSON (MOSIP's spelling, "verion"). */
 export const VERSION_MAPPINGS_KEY = 'mosip.registration.verion.upgrade.version-mappings';
 
-const MAX_VERSION_LENGTH = 128;
+// `Manifest-Version: <version>` must fit one 72-byte line: Java never wraps that line.
+const MAX_VERSION_LENGTH = 54;
 // Dotted numbers, then an optional suffix of letters and digits in parts joined by - _ or .
 const PLAIN_VERSION = /^\d+(?:\.\d+)*(?:[-_.]?[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*)?$/;
 const LEADING_NUMBERS = /^(\d+(?:\.\d+)*)(.*)$/s;
 
-/** True for a version that is safe in a URL path and a folder name: 1.2.0.2, 1.2.0.2-SNAPSHOT, 0.1v. */
+/** True for a version safe in a URL path, a folder name and a manifest: 1.2.0.2, 1.2.0.2-SNAPSHOT, 0.1v; at most 54 characters. */
 export function isPlainVersion(version: string): boolean {
   return version.length <= MAX_VERSION_LENGTH && PLAIN_VERSION.test(version);
 }

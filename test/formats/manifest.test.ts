@@ -217,8 +217,15 @@ describe('serializeManifest', () => {
     expect(bytes).toEqual(expected);
   });
 
-  it('wraps a long Manifest-Version and long unknown values', () => {
-    const version = `1.2.0.2-${'A'.repeat(70)}`;
+  it('writes Manifest-Version unwrapped, as Java does, and refuses one that cannot fit 72 bytes', () => {
+    const version = `1.2.0.2-${'S'.repeat(46)}`;
+    expect(serializeManifest({ version, mainAttributes: [], entries: [] }).toString()).toBe(crlf(`Manifest-Version: ${version}`, ''));
+    const error = formatErrorOf(() => serializeManifest({ version: `${version}S`, mainAttributes: [], entries: [] }));
+    expect(error.code).toBe('MANIFEST_MALFORMED');
+  });
+
+  it('wraps long unknown values', () => {
+    const version = '1.2.0.2';
     const manifest: Manifest = { version, mainAttributes: [['X-Long', '中'.repeat(50)]], entries: [] };
     const bytes = serializeManifest(manifest);
     for (const line of bytes.toString('latin1').split('\r\n')) expect(line.length).toBeLessThanOrEqual(72);
