@@ -278,13 +278,25 @@ async function attemptOnce(state: Attempt): Promise<{ hash: string; size: number
       callback(null, chunk);
     },
   });
+  // A dropped connection (or an abort) ends the body early but gracefully, so every byte received
+  // still reaches the part and the next attempt resumes from there; the error is thrown after.
+  let dropped: { error: unknown } | undefined;
+  async function* received(): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of stream) yield chunk as Buffer;
+    } catch (error) {
+      dropped = { error };
+    }
+  }
   const file = createWriteStream(job.partPath, { flags: offset > 0 ? 'a' : 'w' });
   try {
-    await pipeline(stream, meter, file);
+    await pipeline(received, meter, file);
   } finally {
+    stream.destroy();
     // The next attempt measures the part: every queued write must have landed first.
     if (!file.closed) await once(file, 'close');
   }
+  if (dropped !== undefined) throw dropped.error;
   if (total !== undefined && size < total) {
     throw Object.assign(new Error(`response ended after ${size} of ${total} bytes`), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
   }

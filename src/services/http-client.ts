@@ -89,8 +89,9 @@ export function proxyForUrl(target: URL, env: Readonly<Record<string, string | u
 }
 
 function readEnv(env: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
-  const value = env[name.toLowerCase()] ?? env[name.toUpperCase()];
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
+  // The first non-empty of the two spellings, lower-case first (as Go's and curl's readers do).
+  const value = [env[name.toLowerCase()], env[name.toUpperCase()]].find((v) => v !== undefined && v.trim() !== '');
+  return value?.trim();
 }
 
 function parseProxyUrl(raw: string, key: string): URL {
@@ -112,7 +113,8 @@ function isExcluded(target: URL, noProxy: string): boolean {
     const entry = rawEntry.trim().toLowerCase();
     if (entry === '') continue;
     if (entry === '*') return true;
-    const match = /^(.*?)(?::(\d+))?$/.exec(entry.startsWith('[') ? entry.replace(/^\[([^\]]*)\]/, '$1') : entry);
+    // [v6]:port, bare v6 (no port), or host:port
+    const match = /^\[([^\]]*)\](?::(\d+))?$/.exec(entry) ?? (entry.split(':').length > 2 ? [entry, entry] : /^([^:]*)(?::(\d+))?$/.exec(entry));
     const entryHost = (match?.[1] ?? entry).replace(/^\*?\./, '');
     const entryPort = match?.[2];
     if (entryPort !== undefined && entryPort !== port) continue;
