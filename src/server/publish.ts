@@ -15,6 +15,7 @@ import {
 } from '../formats/maven-metadata.js';
 import { isPlainVersion } from '../formats/version.js';
 import { sha256File } from '../services/hash-file.js';
+import { bumpChangedMtimes } from './bump-changed-mtimes.js';
 import { collectReleaseFiles, type ReleaseFile } from './collect-release-files.js';
 import { fsyncPath, swapDirectory, writeFileDurably } from './durable-fs.js';
 import { isInside } from './path-inside.js';
@@ -92,6 +93,7 @@ export async function publishRelease(options: PublishOptions): Promise<Published
     try {
       const metadata = nextMetadata(await readMetadata(metadataPath), version, options.now ?? new Date());
       const published = await buildRelease(work, version, files);
+      await bumpChangedMtimes(releaseDir, work, published);
       if (compromised) throw compromised;
       // The release is complete on disk before maven-metadata.xml offers it.
       await swapDirectory(work, releaseDir);

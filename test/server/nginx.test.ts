@@ -125,6 +125,20 @@ describe.skipIf(!nginxAvailable)('a published release served by nginx', () => {
     expect(again.status).toBe(304);
   });
 
+  it('gives a file a new ETag when a hotfix rewrites it with the same size at once', async () => {
+    const url = new URL('1.2.0.1/lib/registration-client-1.2.0.jar', clientUrl());
+    const before = await fetch(url);
+    const etag = before.headers.get('etag') ?? '';
+    await writeLib(path.join(base, 'lib'), ['registration-client-1.2.0.jar'], 'v2'); // same size
+    await publishRelease({ version: '1.2.0.1', libDir: path.join(base, 'lib'), outRoot: path.join(base, 'out') });
+    const after = await fetch(url, { headers: { 'If-None-Match': etag } });
+    expect(after.status).toBe(200);
+    expect(after.headers.get('etag')).not.toBe(etag);
+    const stale = await fetch(url, { headers: { Range: 'bytes=0-9', 'If-Range': etag } });
+    expect(stale.status).toBe(200);
+    expect((await stale.text()).startsWith('v2:')).toBe(true);
+  });
+
   it('serves reg-client.zip as application/zip', async () => {
     const res = await fetch(new URL('1.2.0.1/reg-client.zip', clientUrl()), { method: 'HEAD' });
     expect(res.status).toBe(200);
