@@ -57,28 +57,10 @@ export function parseManifest(input: Uint8Array | string, source?: string): Mani
   // A NUL in a Name is an unsafe name (reported by readEntry); anywhere else the format is broken.
   const nul = [main, ...sections].flat().find((header) => header.value.includes('\0') && !sameKey(header.key, NAME_KEY));
   if (nul !== undefined) throw malformed(`value of ${nul.key} contains NUL`, nul.line, source);
-  const versionHeader = main.find((header) => sameKey(header.key, VERSION_KEY));
-  if (versionHeader === undefined) throw malformed('the main section has no Manifest-Version', 1, source);
-  if (versionHeader.value === '') throw malformed('Manifest-Version is empty', versionHeader.line, source);
-  const nameInMain = main.find((header) => sameKey(header.key, NAME_KEY));
-  if (nameInMain !== undefined) {
-    throw malformed('Name in the main section (a blank line must come before each section)', nameInMain.line, source);
-  }
-  const firstLineOf = new Map<string, number>();
-  const entries = sections.map((section) => {
-    const entry = readEntry(section, source);
-    const earlier = firstLineOf.get(entry.name);
-    const nameLine = section[0]?.line ?? 0;
-    if (earlier !== undefined) {
-      throw malformed(`duplicate Name ${JSON.stringify(entry.name)} (first at line ${earlier})`, nameLine, source);
-    }
-    firstLineOf.set(entry.name, nameLine);
-    return entry;
-  });
   return {
-    version: versionHeader.value,
+    version: readVersion(main, source),
     mainAttributes: main.map((header) => [header.key, header.value]),
-    entries,
+    entries: readEntries(sections, source),
   };
 }
 
@@ -161,6 +143,33 @@ function readSections(bytes: Uint8Array, source: string | undefined): Header[][]
   }
   finishHeader();
   return sections;
+}
+
+/** The Manifest-Version of the main section, which must not hold a Name. */
+function readVersion(main: Header[], source: string | undefined): string {
+  const versionHeader = main.find((header) => sameKey(header.key, VERSION_KEY));
+  if (versionHeader === undefined) throw malformed('the main section has no Manifest-Version', 1, source);
+  if (versionHeader.value === '') throw malformed('Manifest-Version is empty', versionHeader.line, source);
+  const nameInMain = main.find((header) => sameKey(header.key, NAME_KEY));
+  if (nameInMain !== undefined) {
+    throw malformed('Name in the main section (a blank line must come before each section)', nameInMain.line, source);
+  }
+  return versionHeader.value;
+}
+
+/** The named sections as entries, each name once. */
+function readEntries(sections: Header[][], source: string | undefined): ManifestEntry[] {
+  const firstLineOf = new Map<string, number>();
+  return sections.map((section) => {
+    const entry = readEntry(section, source);
+    const nameLine = section[0]?.line ?? 0;
+    const earlier = firstLineOf.get(entry.name);
+    if (earlier !== undefined) {
+      throw malformed(`duplicate Name ${JSON.stringify(entry.name)} (first at line ${earlier})`, nameLine, source);
+    }
+    firstLineOf.set(entry.name, nameLine);
+    return entry;
+  });
 }
 
 /** Joins a header line and its continuation lines (as bytes, as Java does) into one attribute. */

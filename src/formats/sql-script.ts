@@ -23,23 +23,21 @@ export function splitSqlStatements(sql: string, source?: string): string[] {
 /** Like splitSqlStatements, with the line each statement starts on; throws SQL_MALFORMED with a line. */
 export function splitSqlScript(sql: string, source?: string): SqlStatement[] {
   const statements: SqlStatement[] = [];
-  let start = 0;
+  let start = 0; // where the current statement's text begins
+  let firstLine: number | undefined; // line of its first non-blank character
+  let words: string[] = []; // its words outside quotes and comments, upper case
+  let hasCode = false; // false while it holds only comments
   let line = 1;
-  let startLine = 1;
-  let words: string[] = []; // the statement's words outside quotes and comments, upper case
-  let hasCode = false;
-  const finish = (end: number): void => {
-    const text = sql.slice(start, end).trim();
-    if (hasCode) statements.push({ sql: text, line: startLine + countLines(sql.slice(start, start + leadingSpace(sql, start, end))) });
-    start = end + 1;
-    startLine = line;
-    words = [];
-    hasCode = false;
-  };
   let index = 0;
   while (index < sql.length) {
     const char = sql[index] ?? '';
     const next = sql[index + 1];
+    if (isLineBreak(sql, index) || /\s/.test(char)) {
+      if (isLineBreak(sql, index)) line += 1;
+      index += 1;
+      continue;
+    }
+    firstLine ??= line;
     if (char === '-' && next === '-') {
       index = endOfLineComment(sql, index);
     } else if (char === '/' && next === '*') {
@@ -51,17 +49,15 @@ export function splitSqlScript(sql: string, source?: string): SqlStatement[] {
       const end = endOfQuoted(sql, index);
       if (end < 0) throw malformed(`${QUOTES.get(char) ?? 'string'} opened with ${char} is never closed`, line, source);
       line += countLines(sql.slice(index, end));
-      hasCode = true;
       words.push(char);
+      hasCode = true;
       index = end;
-    } else if (char === ';') {
-      if (!inTriggerBody(words)) finish(index);
-      else words.push(';');
-      index += 1;
-    } else if (isLineBreak(sql, index)) {
-      line += 1;
-      index += 1;
-    } else if (/\s/.test(char)) {
+    } else if (char === ';' && !inTriggerBody(words)) {
+      if (hasCode) statements.push({ sql: sql.slice(start, index).trim(), line: firstLine });
+      start = index + 1;
+      firstLine = undefined;
+      words = [];
+      hasCode = false;
       index += 1;
     } else {
       const word = /^[\p{L}\p{N}_$]+/u.exec(sql.slice(index, index + 256))?.[0] ?? char;
@@ -70,7 +66,7 @@ export function splitSqlScript(sql: string, source?: string): SqlStatement[] {
       index += word.length;
     }
   }
-  finish(sql.length);
+  if (hasCode) statements.push({ sql: sql.slice(start).trim(), line: firstLine ?? line });
   return statements;
 }
 
@@ -112,11 +108,6 @@ function isLineBreak(sql: string, index: number): boolean {
 
 function countLines(text: string): number {
   return text.match(/\r\n|\r|\n/g)?.length ?? 0;
-}
-
-function leadingSpace(sql: string, start: number, end: number): number {
-  const text = sql.slice(start, end);
-  return text.length - text.trimStart().length;
 }
 
 function malformed(what: string, line: number, source: string | undefined): FormatError {
