@@ -5,7 +5,6 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Got, PlainResponse } from 'got';
@@ -62,12 +61,8 @@ export interface DownloadAllOptions extends DownloadOptions {
   onFileDone?: (result: DownloadResult) => void;
 }
 
-interface PartMeta {
-  url: string;
-  expectedSha256: string;
-  etag?: string;
-  lastModified?: string;
-}
+// Written beside the part (`<partPath>.meta`) so another process can resume it safely.
+interface PartMeta { url: string; expectedSha256: string; etag?: string; lastModified?: string }
 
 // The bytes are not the promised ones (size or hash): start over once, then give up.
 class CorruptDownload extends Error {
@@ -76,13 +71,14 @@ class CorruptDownload extends Error {
   }
 }
 
-// The part and the server disagree (changed file, bad range): drop the part and ask again, no retry counted.
+// The part and the server disagree (file changed, odd range, 416): drop the part and ask again, no retry counted.
 class StalePart extends Error {}
 
+// What the attempts of one download share.
 interface Attempt {
+  client: Got;
   job: DownloadJob;
   expected: string;
-  client: Got;
   options: DownloadOptions;
   fetched: number;
   resumed: boolean;
@@ -90,35 +86,25 @@ interface Attempt {
 
 /** Downloads one file into partPath (resuming), verifies it and renames it to finalPath; safe to run twice. */
 export async function downloadFile(client: Got, job: DownloadJob, options: DownloadOptions): Promise<DownloadResult> {
+  const state: Attempt = { client, job, expected: job.expectedSha256.toUpperCase(), options, fetched: 0, resumed: false };
+  const result = { label: job.label, finalPath: job.finalPath };
   try {
-    return await fetchAndVerify(client, job, options);
+    if ((await hashIfSized(job.finalPath, job.expectedSize)) === state.expected) {
+      await discardPart(job);
+      return { ...result, bytesFetched: 0, resumed: false, alreadyPresent: true };
+    }
+    await rm(job.finalPath, { force: true }); // never leave a wrong file where a verified one is expected
+    await mkdir(dirname(job.partPath), { recursive: true });
+    await mkdir(dirname(job.finalPath), { recursive: true });
+    await fetchWithRetries(state);
+    return { ...result, bytesFetched: state.fetched, resumed: state.resumed, alreadyPresent: false };
   } catch (error) {
     throw localIoError(job, error) ?? error;
   }
 }
 
-async function fetchAndVerify(client: Got, job: DownloadJob, options: DownloadOptions): Promise<DownloadResult> {
-  const expected = job.expectedSha256.toUpperCase();
-  const url = redactUrl(job.url);
-  const done = (fetched: number, resumed: boolean, alreadyPresent: boolean): DownloadResult => ({
-    label: job.label,
-    finalPath: job.finalPath,
-    bytesFetched: fetched,
-    resumed,
-    alreadyPresent,
-  });
-  if ((await hashIfSized(job.finalPath, job.expectedSize)) === expected) {
-    await rm(job.partPath, { force: true });
-    await rm(metaPath(job), { force: true });
-    return done(0, false, true);
-  }
-  // Never leave a wrong file where a verified one is expected.
-  await rm(job.finalPath, { force: true });
-  await mkdir(dirname(job.partPath), { recursive: true });
-  await mkdir(dirname(job.finalPath), { recursive: true });
-
-  const state: Attempt = { job, expected, client, options, fetched: 0, resumed: false };
-  const random = options.random ?? Math.random;
+async function fetchWithRetries(state: Attempt): Promise<void> {
+  const { job, options, expected } = state;
   const sleep = options.sleep ?? ((ms: number) => delay(ms, undefined, { signal: options.signal }));
   let failures = 0;
   let corruptions = 0;
@@ -126,36 +112,22 @@ async function fetchAndVerify(client: Got, job: DownloadJob, options: DownloadOp
   for (;;) {
     options.signal?.throwIfAborted();
     try {
-      const outcome = await attemptOnce(state);
-      if (outcome.hash !== expected || (job.expectedSize !== undefined && outcome.size !== job.expectedSize)) {
-        throw new CorruptDownload(outcome.hash, outcome.size);
-      }
-      await commit(job);
-      return done(state.fetched, state.resumed, false);
+      const { hash, size } = await attemptOnce(state);
+      if (hash !== expected || (job.expectedSize !== undefined && size !== job.expectedSize)) throw new CorruptDownload(hash, size);
+      return await commit(job);
     } catch (error) {
       options.signal?.throwIfAborted();
-      if (error instanceof StalePart) {
-        await discardPart(job);
-        continue;
-      }
+      if (error instanceof StalePart || error instanceof CorruptDownload) await discardPart(job);
+      if (error instanceof StalePart) continue;
       if (error instanceof CorruptDownload) {
-        await discardPart(job);
-        corruptions += 1;
-        if (corruptions < 2) continue;
-        throw new IntegrityError(
-          'HASH_MISMATCH',
-          `${job.label} downloaded from ${url} twice and both times it did not match the manifest (expected SHA-256 ${expected}${job.expectedSize === undefined ? '' : `, ${job.expectedSize} bytes`}; got ${error.actual}, ${error.actualSize} bytes). The server's copy or the manifest is wrong; nothing was kept.`,
-          { details: { file: job.label, url, expected, actual: error.actual, actualSize: error.actualSize } },
-        );
+        if ((corruptions += 1) < 2) continue;
+        throw hashMismatch(job, expected, error);
       }
       const size = await sizeOf(job.partPath);
-      if (size > highWater) {
-        highWater = size;
-        failures = 0;
-      }
+      if (size > highWater) [highWater, failures] = [size, 0]; // progress: the link works, just badly
       failures += 1;
       if (!isRetryable(error) || failures > options.retry.retries) throw downloadFailed(job, error, failures);
-      await sleep(retryDelay(failures, options.retry, random));
+      await sleep(retryDelay(failures, options.retry, options.random ?? Math.random));
     }
   }
 }
@@ -168,33 +140,25 @@ export async function downloadAll(client: Got, jobs: DownloadJob[], options: Dow
   if (new Set(paths).size !== paths.length) throw new Error('downloadAll: two jobs share a part or final path');
   options.signal?.throwIfAborted();
   const controller = new AbortController();
-  const forwardAbort = (): void => controller.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', forwardAbort, { once: true });
+  const signal = options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal]);
   const results: DownloadResult[] = [];
   let failure: { error: unknown } | undefined;
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let index = next++; index < jobs.length && failure === undefined; index = next++) {
-      const job = jobs[index] as DownloadJob;
       try {
-        const result = await downloadFile(client, job, { ...options, signal: controller.signal });
+        const result = await downloadFile(client, jobs[index] as DownloadJob, { ...options, signal });
         results[index] = result;
         options.onFileDone?.(result);
       } catch (error) {
         // Later rejections are the siblings we aborted: the first failure is the story.
-        if (failure === undefined) {
-          failure = { error };
-          controller.abort(error);
-        }
+        failure ??= { error };
+        controller.abort(failure.error);
       }
     }
   };
-  try {
-    // Wait for every worker, so no file is still being written when the caller moves on.
-    await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
-  } finally {
-    options.signal?.removeEventListener('abort', forwardAbort);
-  }
+  // Wait for every worker, so no file is still being written when the caller moves on.
+  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
   if (failure !== undefined) throw failure.error;
   return results;
 }
@@ -204,20 +168,17 @@ async function attemptOnce(state: Attempt): Promise<{ hash: string; size: number
   const { job, options } = state;
   const meta = await readMeta(job);
   let offset = await sizeOf(job.partPath);
-  if (meta === undefined || meta.url !== job.url || meta.expectedSha256 !== state.expected) {
-    if (offset > 0 || meta !== undefined) await discardPart(job);
+  if (meta?.url !== job.url || meta.expectedSha256 !== state.expected) {
+    await discardPart(job); // not ours, or no meta to say so
     offset = 0;
-  }
-  if (offset > 0 && job.expectedSize !== undefined && offset >= job.expectedSize) {
-    // Nothing left to ask for: the part is complete (a crash before the rename) or stale.
-    const hash = (await hashPrefix(job.partPath, offset)).digest('hex').toUpperCase();
-    if (offset === job.expectedSize && hash === state.expected) return { hash, size: offset };
-    throw new StalePart();
   }
   // Hash the part before asking, so the socket never waits on the disk.
   const prefix = offset > 0 ? await hashPrefix(job.partPath, offset) : undefined;
+  if (prefix !== undefined && job.expectedSize !== undefined && offset >= job.expectedSize) {
+    return wholePart(state, prefix, offset); // nothing left to ask for
+  }
   const headers: Record<string, string> = {};
-  if (offset > 0) {
+  if (prefix !== undefined) {
     headers['range'] = `bytes=${offset}-`;
     // Without a validator the range is still asked for: the final hash check catches a changed file.
     const validator = meta?.etag ?? meta?.lastModified;
@@ -225,76 +186,58 @@ async function attemptOnce(state: Attempt): Promise<{ hash: string; size: number
   }
   const stream = state.client.stream(job.url, { headers, throwHttpErrors: false, signal: options.signal });
   const [response] = (await once(stream, 'response')) as [PlainResponse];
-  // An error before pipeline() is attached must not crash the process; pipeline() still sees it.
-  stream.on('error', () => undefined);
-  const status = response.statusCode;
-  const etag = strongEtag(response.headers.etag);
-  let total: number | undefined;
-  let hash: Hash;
-  if (status === 206 && offset > 0) {
-    const range = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(response.headers['content-range'] ?? '');
-    if (Number(range?.[1]) !== offset || (meta?.etag !== undefined && etag !== undefined && etag !== meta.etag)) {
-      stream.destroy();
-      throw new StalePart();
-    }
-    total = range?.[2] === '*' ? undefined : Number(range?.[2]);
-    hash = prefix as Hash;
+  stream.on('error', () => undefined); // an error before pipeline() is attached must not crash; pipeline() still sees it
+  const { statusCode: status, headers: answer } = response;
+  const etag = strongEtag(answer.etag);
+  let total = count(answer['content-length']);
+  let hash = createHash('sha256');
+  if (status === 206 && prefix !== undefined) {
+    const range = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(answer['content-range'] ?? '');
+    const changed = meta?.etag !== undefined && etag !== undefined ? etag !== meta.etag : meta?.lastModified !== undefined && answer['last-modified'] !== undefined && answer['last-modified'] !== meta.lastModified;
+    if (Number(range?.[1]) !== offset || changed) throw stop(stream, new StalePart());
+    total = count(range?.[2]);
+    hash = prefix;
     state.resumed = true;
   } else if (status === 200) {
     offset = 0;
-    const length = response.headers['content-length'];
-    total = length === undefined ? undefined : Number(length);
-    hash = createHash('sha256');
-    const lastModified = response.headers['last-modified'];
+    const lastModified = answer['last-modified'];
     await writeMeta(job, { url: job.url, expectedSha256: state.expected, ...(etag && { etag }), ...(lastModified && { lastModified }) });
-  } else {
+  } else if (status === 416 && prefix !== undefined) {
     stream.destroy();
-    if (status === 416 && prefix !== undefined) {
-      // Nothing beyond our bytes: the part is the whole file (a crash before the rename) or stale.
-      const hash = prefix.digest('hex').toUpperCase();
-      if (hash === state.expected) return { hash, size: offset };
-      throw new StalePart();
-    }
-    throw new NetworkError('DOWNLOAD_FAILED', `GET ${redactUrl(job.url)} answered HTTP ${status}`, {
-      details: { file: job.label, url: redactUrl(job.url), status },
-    });
+    return wholePart(state, prefix, offset); // nothing beyond our bytes
+  } else {
+    const url = redactUrl(job.url);
+    throw stop(stream, new NetworkError('DOWNLOAD_FAILED', `GET ${url} answered HTTP ${status}`, { details: { file: job.label, url, status } }));
   }
   if (job.expectedSize !== undefined && total !== undefined && total !== job.expectedSize) {
-    stream.destroy();
-    throw new CorruptDownload(`(not downloaded: the server announced ${total} bytes)`, total);
+    throw stop(stream, new CorruptDownload(`(not downloaded: the server announced ${total} bytes)`, total));
   }
+  // Hash and count as the bytes arrive. A dropped connection (or an abort) ends the body early but
+  // gracefully, so every byte received still reaches the part; the error is thrown after.
   let size = offset;
-  const meter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      size += chunk.length;
-      state.fetched += chunk.length;
-      // A server that sends more than promised is wrong; stop before filling the disk.
-      if (job.expectedSize !== undefined && size > job.expectedSize) {
-        callback(new CorruptDownload(hash.copy().digest('hex').toUpperCase(), size));
-        return;
-      }
-      options.onProgress?.({ label: job.label, bytes: size, ...(total !== undefined && { total }) });
-      callback(null, chunk);
-    },
-  });
-  // A dropped connection (or an abort) ends the body early but gracefully, so every byte received
-  // still reaches the part and the next attempt resumes from there; the error is thrown after.
   let dropped: { error: unknown } | undefined;
   async function* received(): AsyncGenerator<Buffer> {
     try {
-      for await (const chunk of stream) yield chunk as Buffer;
+      for await (const chunk of stream) {
+        const bytes = chunk as Buffer;
+        hash.update(bytes);
+        size += bytes.length;
+        state.fetched += bytes.length;
+        // A server that sends more than promised is wrong: stop before filling the disk.
+        if (job.expectedSize !== undefined && size > job.expectedSize) throw new CorruptDownload(hash.copy().digest('hex').toUpperCase(), size);
+        options.onProgress?.({ label: job.label, bytes: size, ...(total !== undefined && { total }) });
+        yield bytes;
+      }
     } catch (error) {
       dropped = { error };
     }
   }
   const file = createWriteStream(job.partPath, { flags: offset > 0 ? 'a' : 'w' });
   try {
-    await pipeline(received, meter, file);
+    await pipeline(received, file);
   } finally {
     stream.destroy();
-    // The next attempt measures the part: every queued write must have landed first.
-    if (!file.closed) await once(file, 'close');
+    if (!file.closed) await once(file, 'close'); // the next attempt measures the part: all writes must have landed
   }
   if (dropped !== undefined) throw dropped.error;
   if (total !== undefined && size < total) {
@@ -303,53 +246,66 @@ async function attemptOnce(state: Attempt): Promise<{ hash: string; size: number
   return { hash: hash.digest('hex').toUpperCase(), size };
 }
 
+// The part already holds the whole file (a crash before the rename) — or it is stale.
+function wholePart(state: Attempt, prefix: Hash, size: number): { hash: string; size: number } {
+  const hash = prefix.digest('hex').toUpperCase();
+  if (hash !== state.expected || (state.job.expectedSize ?? size) !== size) throw new StalePart();
+  return { hash, size };
+}
+
+function stop(stream: { destroy(): void }, error: Error): Error {
+  stream.destroy();
+  return error;
+}
+
 // fsync the part, rename it into place, fsync the folder, then forget the validator.
 async function commit(job: DownloadJob): Promise<void> {
-  const handle = await open(job.partPath, 'r+');
+  await fsync(job.partPath, 'r+');
+  await rename(job.partPath, job.finalPath);
+  await fsync(dirname(job.finalPath), 'r').catch((error: NodeJS.ErrnoException) => {
+    // Windows cannot open or fsync a folder; the rename is atomic there all the same.
+    if (!['EISDIR', 'EPERM', 'EINVAL', 'EACCES'].includes(error.code ?? '')) throw error;
+  });
+  await rm(metaPath(job), { force: true });
+}
+
+async function fsync(path: string, flags: 'r' | 'r+'): Promise<void> {
+  const handle = await open(path, flags);
   try {
     await handle.sync();
   } finally {
     await handle.close();
   }
-  await rename(job.partPath, job.finalPath);
-  await syncDir(dirname(job.finalPath));
-  await rm(metaPath(job), { force: true });
 }
 
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    // Windows cannot open or fsync a folder; the rename itself is still atomic there.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EACCES') throw error;
-  }
+function hashMismatch(job: DownloadJob, expected: string, error: CorruptDownload): IntegrityError {
+  const url = redactUrl(job.url);
+  const size = job.expectedSize === undefined ? '' : `, ${job.expectedSize} bytes`;
+  return new IntegrityError(
+    'HASH_MISMATCH',
+    `${job.label} from ${url} did not match the manifest twice (expected SHA-256 ${expected}${size}; got ${error.actual}, ${error.actualSize} bytes): the server's copy or the manifest is wrong; nothing was kept`,
+    { details: { file: job.label, url, expected, actual: error.actual, actualSize: error.actualSize } },
+  );
 }
 
 function downloadFailed(job: DownloadJob, error: unknown, attempts: number): UpgradeError {
   const url = redactUrl(job.url);
-  const cause = error instanceof Error ? error.message : String(error);
-  const local = localIoError(job, error);
-  if (local !== undefined) return local;
   const status = error instanceof NetworkError ? error.details['status'] : undefined;
   const hint = typeof status === 'number' && status < 500 ? 'check the server URL and the release on the server' : 'check the network and the server; the bytes already fetched are kept and the next run resumes';
-  return new NetworkError('DOWNLOAD_FAILED', `Could not download ${job.label} from ${url} after ${attempts} attempt(s): ${cause} (${hint})`, {
-    cause: error,
-    details: { file: job.label, url, attempts, ...(typeof status === 'number' && { status }) },
-  });
+  return (
+    localIoError(job, error) ??
+    new NetworkError('DOWNLOAD_FAILED', `Could not download ${job.label} from ${url} after ${attempts} attempt(s): ${error instanceof Error ? error.message : String(error)} (${hint})`, {
+      cause: error,
+      details: { file: job.label, url, attempts, ...(typeof status === 'number' && { status }) },
+    })
+  );
 }
 
 // A failure of the local disk (it names a path) is not a network failure: say so, with the path.
 function localIoError(job: DownloadJob, error: unknown): UpgradeError | undefined {
-  if (error instanceof UpgradeError || !(error instanceof Error)) return undefined;
-  const local = (error as NodeJS.ErrnoException).path;
+  const local = error instanceof Error && !(error instanceof UpgradeError) ? (error as NodeJS.ErrnoException).path : undefined;
   if (typeof local !== 'string') return undefined;
-  return new UpgradeError('IO_FAILED', `Could not write ${job.label} at ${local}: ${error.message} (check free space and permissions)`, {
+  return new UpgradeError('IO_FAILED', `Could not write ${job.label} at ${local}: ${(error as Error).message} (check free space and permissions)`, {
     cause: error,
     details: { file: job.label, url: redactUrl(job.url), path: local },
   });
@@ -363,31 +319,29 @@ async function discardPart(job: DownloadJob): Promise<void> {
 }
 
 async function readMeta(job: DownloadJob): Promise<PartMeta | undefined> {
+  const text = await readFile(metaPath(job), 'utf8').catch(() => '');
   try {
-    const value: unknown = JSON.parse(await readFile(metaPath(job), 'utf8'));
-    if (typeof value !== 'object' || value === null) return undefined;
-    const { url, expectedSha256, etag, lastModified } = value as Record<string, unknown>;
+    const { url, expectedSha256, etag, lastModified } = JSON.parse(text) as Partial<Record<keyof PartMeta, unknown>>;
     if (typeof url !== 'string' || typeof expectedSha256 !== 'string') return undefined;
-    return {
-      url,
-      expectedSha256,
-      ...(typeof etag === 'string' && { etag }),
-      ...(typeof lastModified === 'string' && { lastModified }),
-    };
+    return { url, expectedSha256, ...(typeof etag === 'string' && { etag }), ...(typeof lastModified === 'string' && { lastModified }) };
   } catch {
     return undefined; // missing or torn: the part cannot be trusted
   }
 }
 
 async function writeMeta(job: DownloadJob, meta: PartMeta): Promise<void> {
-  const temp = `${metaPath(job)}.tmp`;
-  await writeFile(temp, JSON.stringify(meta));
-  await rename(temp, metaPath(job));
+  await writeFile(`${metaPath(job)}.tmp`, JSON.stringify(meta));
+  await rename(`${metaPath(job)}.tmp`, metaPath(job));
 }
 
 // If-Range needs a strong validator (RFC 9110 §13.1.5): weak ETags are not kept.
 function strongEtag(etag: string | undefined): string | undefined {
-  return etag !== undefined && etag.startsWith('"') ? etag : undefined;
+  return etag?.startsWith('"') === true ? etag : undefined;
+}
+
+// A byte count from a header, or undefined when absent or not a number.
+function count(value: string | undefined): number | undefined {
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
 async function sizeOf(path: string): Promise<number> {
