@@ -35,6 +35,8 @@ export interface RouteKnobs {
   etag?: 'strong' | 'weak' | 'none';
   /** Send Last-Modified (default true). */
   lastModified?: boolean;
+  /** Leave out Content-Length (the body goes chunked, its size unknown until the end). */
+  chunked?: boolean;
 }
 
 /** What the server saw and did for one request. */
@@ -148,7 +150,7 @@ export async function startTestServer(
       record.status = 206;
       headers['content-range'] = `bytes ${start}-${end}/${size}`;
     }
-    headers['content-length'] = end - start + 1;
+    if (k.chunked !== true) headers['content-length'] = end - start + 1;
     res.writeHead(record.status, headers);
     if (req.method === 'HEAD') {
       res.end();

@@ -59,10 +59,12 @@ describe('downloadFile', () => {
     expect(progress.map((p) => p.bytes)).toEqual([...progress.map((p) => p.bytes)].sort((a, b) => a - b));
   });
 
-  it('works without expectedSize and without validators', async () => {
-    server.setKnobs('*', { etag: 'none', lastModified: false });
-    await downloadFile(client, job({ expectedSize: undefined }), fast);
+  it('works without expectedSize, validators or Content-Length', async () => {
+    server.setKnobs('*', { etag: 'none', lastModified: false, chunked: true });
+    const progress: DownloadProgress[] = [];
+    await downloadFile(client, job({ expectedSize: undefined }), { ...fast, onProgress: (p) => progress.push(p) });
     expect(sha(await readFile(job().finalPath))).toBe(sha(body));
+    expect(progress.at(-1)).toEqual({ label: 'app.jar', bytes: body.length });
   });
 
   it('is done without a request when finalPath is already right, and is safe to run twice', async () => {
@@ -173,6 +175,17 @@ describe('downloadFile', () => {
     expect(error).toMatchObject({ code: 'HASH_MISMATCH', details: { actualSize: big.length } });
     // Content-Length said so: the body was not read, nothing of it reached the disk.
     expect(server.requests).toHaveLength(2);
+    expect(await stagingFiles()).toEqual([]);
+  });
+
+  it('stops mid-stream when a body of unannounced length outgrows expectedSize', async () => {
+    server.setFile('/1.2.0/lib/app.jar', Buffer.concat([body, randomBytes(body.length)]));
+    server.setKnobs('*', { chunked: true });
+    const sizes: number[] = [];
+    const error = await downloadFile(client, job(), { ...fast, onProgress: (p) => sizes.push(p.bytes) }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'HASH_MISMATCH' });
+    expect((error as IntegrityError).details['actualSize']).toBeGreaterThan(body.length);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(body.length);
     expect(await stagingFiles()).toEqual([]);
   });
 
