@@ -10,9 +10,9 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-delay.js';
 
 /** Network settings of the upgrader (MOSIP: mosip.registration.sw.file.download.*.timeout). */
 export interface HttpOptions {
-  /** Time allowed to open a connection (DNS, TCP, TLS), ms. */
+  /** Time allowed to open a connection (DNS, TCP, TLS), ms; 0 = no limit. */
   connectTimeoutMs: number;
-  /** Longest silence allowed on an open connection (no byte received), ms. */
+  /** Longest silence allowed on an open connection (no byte received), ms; 0 = no limit. */
   readTimeoutMs: number;
   /** Retry policy our own retry loops use (got's internal retry is off). */
   retry: RetryPolicy;
@@ -46,13 +46,11 @@ export function createHttpClient(options: HttpOptions): Got {
     const raw = readEnv(env, key);
     if (raw !== undefined) parseProxyUrl(raw, key);
   }
+  // As in Java's URLConnection (MOSIP's keys), 0 means "no limit".
+  const limit = (ms: number): number | undefined => (ms > 0 ? ms : undefined);
+  const connect = limit(options.connectTimeoutMs);
   return got.extend({
-    timeout: {
-      lookup: options.connectTimeoutMs,
-      connect: options.connectTimeoutMs,
-      secureConnect: options.connectTimeoutMs,
-      socket: options.readTimeoutMs,
-    },
+    timeout: { lookup: connect, connect, secureConnect: connect, socket: limit(options.readTimeoutMs) },
     retry: { limit: 0 },
     // Byte ranges and hashes are about the stored bytes: ask for and keep them as they are.
     decompress: false,

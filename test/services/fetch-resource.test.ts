@@ -61,6 +61,14 @@ describe('fetchBytes', () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  it('treats a read timeout of 0 as "no limit" (Java semantics)', async () => {
+    server.setKnobs('*', { stallMs: 400 });
+    const patient = createHttpClient({ connectTimeoutMs: 0, readTimeoutMs: 0, retry: { ...retry, retries: 0 }, env: {} });
+    const result = await fetchBytes(patient, `${server.url}maven-metadata.xml`);
+    expect(result.body.equals(metadata)).toBe(true);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('refuses a body above maxBytes, without retrying', async () => {
     const error = await fetchBytes(client, `${server.url}big.bin`, { maxBytes: 1024 }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'DOWNLOAD_FAILED', details: { maxBytes: 1024 } });
