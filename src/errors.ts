@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   NOT_IMPLEMENTED: EXIT.usage,
   INVALID_VERSION: EXIT.usage,
   NO_BACKUP: EXIT.usage,
+  NO_UPGRADE_ANNOUNCED: EXIT.usage,
+  CONFIRMATION_REQUIRED: EXIT.usage,
   // bad data (65)
   MANIFEST_MALFORMED: EXIT.badData,
   MANIFEST_NAME_UNSAFE: EXIT.badData,
@@ -45,7 +47,8 @@ export const ERROR_CODES = {
   DISK_FULL: EXIT.dbUpgradeFailed,
   DB_UPGRADE_FAILED: EXIT.dbUpgradeFailed,
   ROLLBACK_FAILED: EXIT.rollbackFailed,
-  CRASH_LOOP: EXIT.rollbackFailed,
+  CRASH_LOOP: EXIT.dbUpgradeFailed,
+  UPGRADE_FAILED: EXIT.dbUpgradeFailed,
   // local
   LOCKED: EXIT.locked,
   STATE_DB_FAILED: EXIT.badData,

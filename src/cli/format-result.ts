@@ -26,6 +26,8 @@ export function formatResult(result: RunResult): string[] {
     lines.push(`upgrade available: ${result.latestVersion ?? '?'} — run 'reg-client-upgrader upgrade' to install it`);
   } else if (result.state === 'staged') {
     lines.push(`upgrade to ${result.latestVersion ?? '?'} staged: restart the client to apply it`);
+  } else if (result.state === 'done') {
+    lines.push(`upgraded to ${version}: files applied and database upgraded`);
   } else {
     lines.push(`ready: ${version} verified${where}`);
   }

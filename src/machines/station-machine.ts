@@ -1,99 +1,46 @@
 // The station's one state machine (DESIGN §5). It only decides: every side effect is an invoked
-// actor named in `setup`, provided by the runner (real I/O) or by tests (fakes). Context is plain JSON
-// so the snapshot can be persisted after every transition and restored after a crash.
+// actor named in `setup`, provided by the runner (real I/O) or by tests (fakes). Context is plain
+// JSON (station-context.ts) so the snapshot can be persisted after every transition and restored.
 import { assign, setup } from 'xstate';
-import { EXIT, ERROR_CODES, toErrorInfo, type ErrorCode, type ErrorInfo } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
+import {
+  classifyError,
+  describeDamage,
+  initialContext,
+  isOffered,
+  needsRepair,
+  newUpgrade,
+  stepInput,
+  type LaunchParams,
+  type StationContext,
+  type UpgradeContext,
+} from './station-context.js';
 import {
   unprovidedStationActors,
+  type ApplyOutput,
+  type BackupOutput,
   type CheckUpgradeOutput,
+  type DbUpgradeOutput,
   type ManifestSyncOutput,
   type PatchOutput,
   type ProbeOutput,
+  type RollbackOutput,
+  type RollbackPhase,
+  type StageOutput,
   type VerifyOutput,
 } from './station-services.js';
 
+export { initialContext, classifyError, isResting, UPGRADE_STATES } from './station-context.js';
+export type { CycleCommand, LaunchParams, StationContext, UpgradeContext } from './station-context.js';
+
 /** Bumped whenever states or context change shape: a persisted snapshot of another version is not restored. */
-export const MACHINE_VERSION = 'station-1';
-
-/** Which command started the current cycle. */
-export type CycleCommand = 'start' | 'upgrade';
-
-/** What a launch asks of the machine: the facts the runner read before starting it. */
-export interface LaunchParams {
-  command: CycleCommand;
-  installedVersion: string;
-  offline: boolean;
-  allowDowngrade: boolean;
-}
-
-/** The machine's memory: plain JSON only (no Date, Error, Map, Buffer). */
-export interface StationContext extends LaunchParams {
-  online: boolean | null;
-  offlineReason: string | null;
-  serverVersion: string | null;
-  manifestReplaced: boolean;
-  verify: VerifyOutput | null;
-  patched: string[];
-  removed: string[];
-  bytesFetched: number;
-  latestVersion: string | null;
-  upgradeAvailable: boolean;
-  warnings: string[];
-  error: ErrorInfo | null;
-}
+export const MACHINE_VERSION = 'station-2';
 
 /** Events the machine accepts from outside; everything else comes from its invoked actors. */
 export type StationEvent = { type: 'LAUNCH'; params: LaunchParams };
 
-/** Context at the start of a cycle. */
-export function initialContext(params: LaunchParams): StationContext {
-  return {
-    ...params,
-    online: null,
-    offlineReason: null,
-    serverVersion: null,
-    manifestReplaced: false,
-    verify: null,
-    patched: [],
-    removed: [],
-    bytesFetched: 0,
-    latestVersion: null,
-    upgradeAvailable: false,
-    warnings: [],
-    error: null,
-  };
-}
-
-/**
- * An error as the machine records it: bad data (65) and usage (64) keep their own code; anything
- * else becomes the step's failure code (e.g. a network error while fetching the manifest is a
- * *build status check failure*, exit 20).
- */
-export function classifyError(error: unknown, stepCode: ErrorCode): ErrorInfo {
-  const info = toErrorInfo(error, stepCode);
-  const exit = ERROR_CODES[info.code];
-  if (exit === EXIT.badData || exit === EXIT.usage) return info;
-  return info.details === undefined
-    ? { code: stepCode, message: info.message }
-    : { code: stepCode, message: info.message, details: info.details };
-}
-
-/** A newer version is offered; an older one only when downgrades are allowed (DESIGN §10). */
-function isOffered(output: CheckUpgradeOutput, allowDowngrade: boolean): boolean {
-  if (output.latestVersion === null || output.comparison === 0) return false;
-  return output.comparison > 0 || allowDowngrade;
-}
-
-function needsRepair(verify: VerifyOutput | null): boolean {
-  return verify !== null && verify.missing.length + verify.mismatched.length + verify.unknown.length > 0;
-}
-
-function describeDamage(verify: VerifyOutput): string {
-  const parts: string[] = [];
-  if (verify.missing.length > 0) parts.push(`missing: ${verify.missing.join(', ')}`);
-  if (verify.mismatched.length > 0) parts.push(`changed: ${verify.mismatched.join(', ')}`);
-  if (verify.unknown.length > 0) parts.push(`not in the manifest: ${verify.unknown.join(', ')}`);
-  return parts.join('; ');
+function withUpgrade(context: StationContext, change: Partial<UpgradeContext>): UpgradeContext {
+  return { ...(context.upgrade ?? newUpgrade(context)), ...change };
 }
 
 /** The station machine, with actors that fail until provided (see createStationActors). */
@@ -106,12 +53,25 @@ export const stationMachine = setup({
   actors: unprovidedStationActors(),
   guards: {
     offlineRequested: ({ context }) => context.offline,
+    rollbackRequested: ({ context }) => context.command === 'rollback',
+    upgradeRequested: ({ context }) => context.command === 'upgrade',
     isOnline: (_, output: ProbeOutput) => output.online,
     filesIntact: (_, verify: VerifyOutput) => !needsRepair(verify),
     newerAnnounced: ({ context }, output: CheckUpgradeOutput) => isOffered(output, context.allowDowngrade),
+    upgradeRequestedAndOffered: ({ context }, output: CheckUpgradeOutput) =>
+      context.command === 'upgrade' && isOffered(output, context.allowDowngrade),
+    launchedToApply: (_, params: LaunchParams) => params.command === 'start',
+    launchedToRollback: (_, params: LaunchParams) => params.command === 'rollback',
+    dbRetryPending: ({ context }, params: LaunchParams) =>
+      context.upgrade?.dbUpgradePending === true && params.command !== 'rollback',
+    operatorRollback: ({ context }) => context.upgrade?.rollbackPhase === 'operator',
+    dbRollback: ({ context }) => context.upgrade?.rollbackPhase === 'dbUpgrade',
   },
   actions: {
     startCycle: assign((_, params: LaunchParams) => initialContext(params)),
+    resumeUpgrade: assign(({ context }, params: LaunchParams) =>
+      initialContext({ ...params, installedVersion: context.installedVersion }, context.upgrade),
+    ),
     recordProbe: assign((_, output: ProbeOutput) => ({
       online: output.online,
       offlineReason: output.online ? null : (output.reason ?? 'server unreachable'),
@@ -131,6 +91,41 @@ export const stationMachine = setup({
       upgradeAvailable: isOffered(output, context.allowDowngrade),
       warnings: output.warning === undefined ? context.warnings : [...context.warnings, output.warning],
     })),
+    beginUpgrade: assign(({ context }) => ({ upgrade: newUpgrade(context) })),
+    recordBackup: assign(({ context }, output: BackupOutput) => ({ upgrade: withUpgrade(context, { backupDir: output.backupDir }) })),
+    recordStage: assign(({ context }, output: StageOutput) => ({
+      upgrade: withUpgrade(context, { staged: output }),
+      bytesFetched: context.bytesFetched + output.bytesFetched,
+    })),
+    recordApply: assign(({ context }, output: ApplyOutput) => ({
+      upgrade: withUpgrade(context, { applied: output }),
+      installedVersion: context.upgrade?.targetVersion ?? context.installedVersion,
+      patched: [...output.replaced, ...output.added],
+      removed: output.deleted,
+    })),
+    recordDbUpgrade: assign(({ context }, output: DbUpgradeOutput) => ({
+      upgrade: withUpgrade(context, { dbApplied: output.applied, dbUpgradePending: false }),
+    })),
+    enterRollback: assign(({ context }, phase: RollbackPhase) => ({
+      upgrade: withUpgrade(context, { rollbackPhase: phase }),
+    })),
+    recordRollback: assign((_, output: RollbackOutput) => ({ installedVersion: output.installedVersion, upgrade: null })),
+    keepDbRetryPending: assign(({ context }) => ({
+      upgrade: withUpgrade(context, { dbUpgradePending: true, rollbackPhase: null }),
+    })),
+    markFinished: assign(({ context }) => ({ upgrade: withUpgrade(context, { finished: true }) })),
+    warnCleanup: assign(({ context }, { error }: { error: unknown }) => ({
+      warnings: [...context.warnings, `cleanup after the upgrade failed: ${classifyError(error, 'IO_FAILED').message}`],
+    })),
+    failNoUpgrade: assign(({ context }) => ({
+      error: {
+        code: 'NO_UPGRADE_ANNOUNCED' as const,
+        message:
+          context.online === false
+            ? `the upgrade server is not reachable (${context.offlineReason ?? 'offline'}): nothing to upgrade to`
+            : `no newer version than ${context.installedVersion} is announced (latest: ${context.latestVersion ?? 'none'}): nothing to upgrade`,
+      },
+    })),
     failOfflineDamage: assign((_, verify: VerifyOutput) => ({
       error: {
         code: 'OFFLINE_FILES_BAD' as const,
@@ -138,6 +133,17 @@ export const stationMachine = setup({
       },
     })),
     fail: assign((_, params: { error: unknown; code: ErrorCode }) => ({ error: classifyError(params.error, params.code) })),
+    failRollback: assign(({ context }, { error }: { error: unknown }) => {
+      const info = classifyError(error, 'ROLLBACK_FAILED');
+      if (info.code === 'NO_BACKUP') return { error: info };
+      const backup = context.upgrade?.backupDir ?? 'the newest complete backup';
+      return {
+        error: {
+          code: 'ROLLBACK_FAILED' as const,
+          message: `rollback failed: ${info.message}; restore manually from ${backup}${context.error === null ? '' : ` (the step that failed: ${context.error.message})`}`,
+        },
+      };
+    }),
   },
 }).createMachine({
   id: 'station',
@@ -145,7 +151,10 @@ export const stationMachine = setup({
   initial: 'probing',
   states: {
     probing: {
-      always: { guard: 'offlineRequested', target: 'offline' },
+      always: [
+        { guard: 'rollbackRequested', target: 'rollback', actions: { type: 'enterRollback', params: 'operator' } },
+        { guard: 'offlineRequested', target: 'offline' },
+      ],
       invoke: {
         id: 'probeServer',
         src: 'probeServer',
@@ -235,9 +244,19 @@ export const stationMachine = setup({
         input: ({ context }) => ({ installedVersion: context.installedVersion, allowDowngrade: context.allowDowngrade }),
         onDone: [
           {
+            guard: { type: 'upgradeRequestedAndOffered', params: ({ event }) => event.output },
+            target: 'backup',
+            actions: [{ type: 'recordUpgradeCheck', params: ({ event }) => event.output }, 'beginUpgrade'],
+          },
+          {
             guard: { type: 'newerAnnounced', params: ({ event }) => event.output },
             target: 'upgradeAvailable',
             actions: { type: 'recordUpgradeCheck', params: ({ event }) => event.output },
+          },
+          {
+            guard: 'upgradeRequested',
+            target: 'failed',
+            actions: [{ type: 'recordUpgradeCheck', params: ({ event }) => event.output }, 'failNoUpgrade'],
           },
           { target: 'ready', actions: { type: 'recordUpgradeCheck', params: ({ event }) => event.output } },
         ],
@@ -249,15 +268,130 @@ export const stationMachine = setup({
     },
     ready: {
       tags: ['resting'],
+      always: { guard: 'upgradeRequested', target: 'failed', actions: 'failNoUpgrade' },
       on: { LAUNCH: { target: 'probing', actions: { type: 'startCycle', params: ({ event }) => event.params } } },
     },
     upgradeAvailable: {
       tags: ['resting'],
       on: { LAUNCH: { target: 'probing', actions: { type: 'startCycle', params: ({ event }) => event.params } } },
     },
+    backup: {
+      invoke: {
+        id: 'backupStation',
+        src: 'backupStation',
+        input: ({ context }) => stepInput(context),
+        onDone: { target: 'downloading', actions: { type: 'recordBackup', params: ({ event }) => event.output } },
+        onError: {
+          target: 'rollback',
+          actions: [
+            { type: 'fail', params: ({ event }) => ({ error: event.error, code: 'BACKUP_FAILED' }) },
+            { type: 'enterRollback', params: 'backup' },
+          ],
+        },
+      },
+    },
+    downloading: {
+      invoke: {
+        id: 'stageRelease',
+        src: 'stageRelease',
+        input: ({ context }) => stepInput(context),
+        onDone: { target: 'staged', actions: { type: 'recordStage', params: ({ event }) => event.output } },
+        onError: {
+          target: 'rollback',
+          actions: [
+            { type: 'fail', params: ({ event }) => ({ error: event.error, code: 'PATCH_DOWNLOAD_FAILED' }) },
+            { type: 'enterRollback', params: 'downloading' },
+          ],
+        },
+      },
+    },
+    staged: {
+      tags: ['resting'],
+      on: {
+        LAUNCH: [
+          {
+            guard: { type: 'launchedToApply', params: ({ event }) => event.params },
+            target: 'restarting',
+            actions: { type: 'resumeUpgrade', params: ({ event }) => event.params },
+          },
+          {
+            guard: { type: 'launchedToRollback', params: ({ event }) => event.params },
+            target: 'probing',
+            actions: { type: 'startCycle', params: ({ event }) => event.params },
+          },
+        ],
+      },
+    },
+    restarting: {
+      invoke: {
+        id: 'applyStaged',
+        src: 'applyStaged',
+        input: ({ context }) => stepInput(context),
+        onDone: { target: 'dbUpgrade', actions: { type: 'recordApply', params: ({ event }) => event.output } },
+        onError: {
+          target: 'rollback',
+          actions: [
+            { type: 'fail', params: ({ event }) => ({ error: event.error, code: 'UPGRADE_FAILED' }) },
+            { type: 'enterRollback', params: 'restarting' },
+          ],
+        },
+      },
+    },
+    dbUpgrade: {
+      invoke: {
+        id: 'upgradeDatabase',
+        src: 'upgradeDatabase',
+        input: ({ context }) => stepInput(context),
+        onDone: { target: 'done', actions: { type: 'recordDbUpgrade', params: ({ event }) => event.output } },
+        onError: {
+          target: 'rollback',
+          actions: [
+            { type: 'fail', params: ({ event }) => ({ error: event.error, code: 'DB_UPGRADE_FAILED' }) },
+            { type: 'enterRollback', params: 'dbUpgrade' },
+          ],
+        },
+      },
+    },
+    rollback: {
+      invoke: {
+        id: 'rollbackStation',
+        src: 'rollbackStation',
+        input: ({ context }) => ({ ...stepInput(context), phase: context.upgrade?.rollbackPhase ?? 'operator' }),
+        onDone: [
+          {
+            guard: 'operatorRollback',
+            target: 'ready',
+            actions: { type: 'recordRollback', params: ({ event }) => event.output },
+          },
+          { guard: 'dbRollback', target: 'failed', actions: 'keepDbRetryPending' },
+          { target: 'failed', actions: { type: 'recordRollback', params: ({ event }) => event.output } },
+        ],
+        onError: { target: 'failed', actions: { type: 'failRollback', params: ({ event }) => ({ error: event.error }) } },
+      },
+    },
+    done: {
+      tags: ['resting'],
+      invoke: {
+        id: 'finishUpgrade',
+        src: 'finishUpgrade',
+        input: ({ context }) => stepInput(context),
+        onDone: { actions: 'markFinished' },
+        onError: { actions: ['markFinished', { type: 'warnCleanup', params: ({ event }) => ({ error: event.error }) }] },
+      },
+      on: { LAUNCH: { target: 'probing', actions: { type: 'startCycle', params: ({ event }) => event.params } } },
+    },
     failed: {
       tags: ['resting'],
-      on: { LAUNCH: { target: 'probing', actions: { type: 'startCycle', params: ({ event }) => event.params } } },
+      on: {
+        LAUNCH: [
+          {
+            guard: { type: 'dbRetryPending', params: ({ event }) => event.params },
+            target: 'dbUpgrade',
+            actions: { type: 'resumeUpgrade', params: ({ event }) => event.params },
+          },
+          { target: 'probing', actions: { type: 'startCycle', params: ({ event }) => event.params } },
+        ],
+      },
     },
   },
 });

@@ -58,13 +58,74 @@ export interface CheckUpgradeOutput {
   warning?: string;
 }
 
-/** The I/O the startup cycle needs, one async function per invoked actor. */
+/** Input of every version-upgrade step. */
+export interface UpgradeStepInput {
+  /** Run id of the launch that started the upgrade: makes each step recognise its own earlier work. */
+  cycleId: string;
+  fromVersion: string;
+  targetVersion: string;
+  backupDir: string | null;
+}
+
+/** Where the backup went. */
+export interface BackupOutput {
+  backupDir: string;
+  bytes: number;
+}
+
+/** What was staged for the next launch. */
+export interface StageOutput {
+  fileCount: number;
+  changed: number;
+  bytesFetched: number;
+}
+
+/** What applying the staged release changed in lib/. */
+export interface ApplyOutput {
+  replaced: string[];
+  added: string[];
+  deleted: string[];
+}
+
+/** Database versions whose upgrade scripts ran. */
+export interface DbUpgradeOutput {
+  applied: string[];
+  dbVersion: string;
+}
+
+/** Which step a rollback undoes; `operator` = the `rollback` command. */
+export type RollbackPhase = 'backup' | 'downloading' | 'restarting' | 'dbUpgrade' | 'operator';
+
+/** Input of the rollback step. */
+export interface RollbackInput extends UpgradeStepInput {
+  phase: RollbackPhase;
+}
+
+/** What the rollback restored. */
+export interface RollbackOutput {
+  /** Version installed after the rollback. */
+  installedVersion: string;
+  restored: string[];
+}
+
+/** What finishing an upgrade cleaned up. */
+export interface FinishOutput {
+  removedBackups: string[];
+}
+
+/** The I/O the machine needs, one async function per invoked actor. */
 export interface StationServices {
   probeServer(input: { offline: boolean }, signal: AbortSignal): Promise<ProbeOutput>;
   syncManifest(input: { installedVersion: string }, signal: AbortSignal): Promise<ManifestSyncOutput>;
   verifyFiles(input: { installedVersion: string }, signal: AbortSignal): Promise<VerifyOutput>;
   patchFiles(input: PatchInput, signal: AbortSignal): Promise<PatchOutput>;
   checkUpgrade(input: CheckUpgradeInput, signal: AbortSignal): Promise<CheckUpgradeOutput>;
+  backupStation(input: UpgradeStepInput, signal: AbortSignal): Promise<BackupOutput>;
+  stageRelease(input: UpgradeStepInput, signal: AbortSignal): Promise<StageOutput>;
+  applyStaged(input: UpgradeStepInput, signal: AbortSignal): Promise<ApplyOutput>;
+  upgradeDatabase(input: UpgradeStepInput, signal: AbortSignal): Promise<DbUpgradeOutput>;
+  rollbackStation(input: RollbackInput, signal: AbortSignal): Promise<RollbackOutput>;
+  finishUpgrade(input: UpgradeStepInput, signal: AbortSignal): Promise<FinishOutput>;
 }
 
 type ServiceName = keyof StationServices;
@@ -83,6 +144,14 @@ export function createStationActors(services: StationServices) {
     checkUpgrade: fromPromise<CheckUpgradeOutput, CheckUpgradeInput>(({ input, signal }) =>
       services.checkUpgrade(input, signal),
     ),
+    backupStation: fromPromise<BackupOutput, UpgradeStepInput>(({ input, signal }) => services.backupStation(input, signal)),
+    stageRelease: fromPromise<StageOutput, UpgradeStepInput>(({ input, signal }) => services.stageRelease(input, signal)),
+    applyStaged: fromPromise<ApplyOutput, UpgradeStepInput>(({ input, signal }) => services.applyStaged(input, signal)),
+    upgradeDatabase: fromPromise<DbUpgradeOutput, UpgradeStepInput>(({ input, signal }) =>
+      services.upgradeDatabase(input, signal),
+    ),
+    rollbackStation: fromPromise<RollbackOutput, RollbackInput>(({ input, signal }) => services.rollbackStation(input, signal)),
+    finishUpgrade: fromPromise<FinishOutput, UpgradeStepInput>(({ input, signal }) => services.finishUpgrade(input, signal)),
   };
 }
 
@@ -95,5 +164,11 @@ export function unprovidedStationActors() {
     verifyFiles: fail('verifyFiles'),
     patchFiles: fail('patchFiles'),
     checkUpgrade: fail('checkUpgrade'),
+    backupStation: fail('backupStation'),
+    stageRelease: fail('stageRelease'),
+    applyStaged: fail('applyStaged'),
+    upgradeDatabase: fail('upgradeDatabase'),
+    rollbackStation: fail('rollbackStation'),
+    finishUpgrade: fail('finishUpgrade'),
   });
 }

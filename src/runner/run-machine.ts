@@ -2,13 +2,20 @@
 // state store meet. After every transition the snapshot is saved with a transition row, so a run
 // killed at any instant is carried on by the next one.
 import { createActor, type InspectionEvent, type SnapshotFrom } from 'xstate';
-import { MACHINE_VERSION, stationMachine, type LaunchParams, type StationContext } from '../machines/station-machine.js';
+import { isResting, MACHINE_VERSION, stationMachine, type LaunchParams, type StationContext } from '../machines/station-machine.js';
 import { describeResult, type RunResult } from '../machines/run-result.js';
 import { createStationActors, type StationServices } from '../machines/station-services.js';
 import { SNAPSHOT_SCHEMA_VERSION, type SnapshotStore, type TransitionRecord } from '../persistence/index.js';
 import type { Logger } from '../services/logger.js';
+import { countRestore, giveUpOn, resetCrashLoop } from './crash-loop.js';
 
 type StationSnapshot = SnapshotFrom<typeof stationMachine>;
+
+const RESTING_STATES = new Set(
+  Object.entries(stationMachine.config.states ?? {})
+    .filter(([, node]) => [node.tags ?? []].flat().includes('resting'))
+    .map(([name]) => name),
+);
 
 /** What one run of the machine needs. */
 export interface RunMachineOptions {
@@ -20,6 +27,10 @@ export interface RunMachineOptions {
   now?: () => Date;
   /** Extra inspection observer (the live inspector). */
   inspect?: (event: InspectionEvent) => void;
+  /** Fingerprint of on-disk progress (staging bytes, journal length) for the crash-loop guard. */
+  progress?: () => Promise<string>;
+  /** Restores of one upgrade step without progress before giving up on it. */
+  crashLoopLimit?: number;
 }
 
 /** Small JSON summary of the context for the transition log and the replay. */
@@ -28,6 +39,7 @@ export function summarizeContext(context: StationContext): Record<string, unknow
     installedVersion: context.installedVersion,
     latestVersion: context.latestVersion,
     online: context.online,
+    upgrade: context.upgrade,
     verify:
       context.verify === null
         ? null
@@ -73,7 +85,17 @@ export async function runMachine(options: RunMachineOptions): Promise<RunResult>
   const { store, logger, runId, params } = options;
   const now = options.now ?? (() => new Date());
   const restored = await restore(store, logger);
-  const machine = stationMachine.provide({ actors: createStationActors(options.services) });
+  let services = options.services;
+  if (restored !== undefined && !RESTING_STATES.has(String(restored.value))) {
+    const state = String(restored.value);
+    const progress = `${JSON.stringify(restored.context)}|${(await options.progress?.()) ?? ''}`;
+    const limit = options.crashLoopLimit ?? 10;
+    if (await countRestore(store, state, progress, limit)) {
+      logger.error(`crash loop: '${state}' restored ${limit} times without progress; giving up on it`);
+      services = giveUpOn(services, state, limit);
+    }
+  }
+  const machine = stationMachine.provide({ actors: createStationActors(services) });
 
   let saving: Promise<void> = Promise.resolve();
   let lastValue: string | null = restored === undefined ? null : String(restored.value);
@@ -118,19 +140,20 @@ export async function runMachine(options: RunMachineOptions): Promise<RunResult>
     let armed = false;
     actor.subscribe({
       next: (snapshot) => {
-        if (armed && snapshot.hasTag('resting')) resolve(snapshot);
+        if (armed && isResting(snapshot)) resolve(snapshot);
       },
       error: (error) => logger.error(`machine error: ${String(error)}`),
     });
     actor.start();
     // A machine restored at rest starts a new cycle; one restored mid-step re-runs that step.
-    if (actor.getSnapshot().hasTag('resting')) actor.send({ type: 'LAUNCH', params });
+    if (isResting(actor.getSnapshot())) actor.send({ type: 'LAUNCH', params });
     else if (restored !== undefined) logger.info(`resuming in state ${String(actor.getSnapshot().value)} after an interrupted run`);
     armed = true;
-    if (actor.getSnapshot().hasTag('resting')) resolve(actor.getSnapshot());
+    if (isResting(actor.getSnapshot())) resolve(actor.getSnapshot());
   });
   const final = await rested;
   actor.stop();
   await saving;
+  await resetCrashLoop(store).catch(() => undefined);
   return describeResult(params.command, String(final.value), final.context);
 }

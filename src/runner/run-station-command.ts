@@ -14,6 +14,7 @@ import { createHttpClient } from '../services/http-client.js';
 import { readLocalManifest } from '../services/local-manifest.js';
 import { createFileLogger, type LogLevel } from '../services/logger.js';
 import { acquireStationLock } from '../services/station-lock.js';
+import { treeSize } from '../services/copy-tree.js';
 import { runMachine } from './run-machine.js';
 import { createStationServices, stationPaths } from './station-services-impl.js';
 
@@ -57,6 +58,13 @@ function failure(command: string, error: ErrorInfo): RunResult {
   return restingResult(command, 'failed', error, null);
 }
 
+/** On-disk progress of an upgrade step: bytes in staging and backups-in-progress, journal length. */
+async function progressFingerprint(upgradeDir: string): Promise<string> {
+  const staging = await treeSize(path.join(upgradeDir, 'staging'));
+  const journal = await treeSize(path.join(upgradeDir, 'apply-journal.jsonl'));
+  return `${staging}:${journal}`;
+}
+
 /** Runs `start` or `upgrade` for a station; never throws — failures come back with their exit code. */
 export async function runStationCommand(command: CycleCommand, options: StationCommandOptions): Promise<RunResult> {
   let config: UpgraderConfig;
@@ -96,7 +104,9 @@ export async function runStationCommand(command: CycleCommand, options: StationC
       offline: options.offline === true,
     });
     const result = await runMachine({
-      params: { command, installedVersion, offline: options.offline === true, allowDowngrade: config.allowDowngrade },
+      params: { command, runId, installedVersion, offline: options.offline === true, allowDowngrade: config.allowDowngrade },
+      progress: () => progressFingerprint(paths.upgradeDir),
+      crashLoopLimit: config.crashLoopLimit,
       services: createStationServices({ config, client, pool, logger, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }),
       store,
       logger,

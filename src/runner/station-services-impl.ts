@@ -1,10 +1,17 @@
 // The machine's services implemented with real I/O for one station and one run.
+import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Got } from 'got';
 import type { UpgraderConfig } from '../config/load-config.js';
 import { ConfigError } from '../errors.js';
 import type { StationServices } from '../machines/station-services.js';
+import { applyStaged } from '../services/apply-staged.js';
+import { backupStation } from '../services/backup-station.js';
 import { checkUpgrade } from '../services/check-upgrade.js';
+import { finishUpgrade } from '../services/finish-upgrade.js';
+import { rollbackStation } from '../services/rollback-station.js';
+import { stageRelease } from '../services/stage-release.js';
+import { upgradeDatabase } from '../services/upgrade-database.js';
 import type { DownloadProgress } from '../services/download.js';
 import type { HashPool } from '../services/hash-pool.js';
 import { readLocalManifest } from '../services/local-manifest.js';
@@ -22,6 +29,7 @@ export interface StationPaths {
   stagingDir: string;
   stateDb: string;
   logFile: string;
+  dbPath: string;
 }
 
 /** The station layout under a client folder. */
@@ -34,6 +42,7 @@ export function stationPaths(clientDir: string): StationPaths {
     stagingDir: path.join(upgradeDir, 'staging'),
     stateDb: path.join(upgradeDir, 'state.db'),
     logFile: path.join(clientDir, 'registration.log'),
+    dbPath: path.join(clientDir, 'db', 'reg.sqlite'),
   };
 }
 
@@ -61,6 +70,15 @@ function requireServerUrl(config: UpgraderConfig): string {
 export function createStationServices(deps: ServiceDeps): StationServices {
   const { config, client, pool, logger } = deps;
   const paths = stationPaths(config.clientDir);
+  const retry = { retries: config.retries, baseDelayMs: 500, maxDelayMs: 30_000 };
+  const progress = deps.onProgress === undefined ? {} : { onProgress: deps.onProgress };
+  const rollbackDeps = {
+    clientDir: config.clientDir,
+    upgradeDir: paths.upgradeDir,
+    backupRoot: config.backupRoot,
+    dbPath: paths.dbPath,
+    logger,
+  };
   return {
     probeServer: async (input, signal) => {
       if (input.offline) return { online: false, reason: '--offline' };
@@ -92,9 +110,9 @@ export function createStationServices(deps: ServiceDeps): StationServices {
         stagingDir: path.join(paths.stagingDir, 'patch'),
         pool,
         concurrency: config.concurrency,
-        retry: { retries: config.retries, baseDelayMs: 500, maxDelayMs: 30_000 },
+        retry,
         logger,
-        onProgress: deps.onProgress,
+        ...progress,
         signal,
       });
     },
@@ -110,5 +128,36 @@ export function createStationServices(deps: ServiceDeps): StationServices {
         input.installedVersion,
         input.allowDowngrade,
       ),
+    backupStation: (input) =>
+      backupStation(
+        {
+          clientDir: config.clientDir,
+          backupRoot: config.backupRoot,
+          dbPath: paths.dbPath,
+          extraPaths: config.extraBackupPaths.map((p) => path.resolve(config.clientDir, p.replace(/^~(?=\/|$)/, homedir()))),
+          logger,
+        },
+        input,
+      ),
+    stageRelease: (input, signal) =>
+      stageRelease(
+        {
+          client,
+          serverUrl: requireServerUrl(config),
+          clientDir: config.clientDir,
+          upgradeDir: paths.upgradeDir,
+          concurrency: config.concurrency,
+          retry,
+          logger,
+          ...progress,
+          signal,
+        },
+        input,
+      ),
+    applyStaged: (input) => applyStaged({ clientDir: config.clientDir, upgradeDir: paths.upgradeDir, pool, logger }, input),
+    upgradeDatabase: (input) => upgradeDatabase({ clientDir: config.clientDir, dbPath: paths.dbPath, logger }, input),
+    rollbackStation: (input) => rollbackStation(rollbackDeps, input),
+    finishUpgrade: (input) =>
+      finishUpgrade({ upgradeDir: paths.upgradeDir, backupRoot: config.backupRoot, backupsKept: config.backupsKept, logger }, input),
   };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createActor, waitFor, type SnapshotFrom } from 'xstate';
 import { FormatError, NetworkError } from '../../src/errors.js';
 import { describeResult } from '../../src/machines/run-result.js';
-import { stationMachine, type LaunchParams } from '../../src/machines/station-machine.js';
+import { isResting, stationMachine, type LaunchParams } from '../../src/machines/station-machine.js';
 import { createStationActors, type StationServices, type VerifyOutput } from '../../src/machines/station-services.js';
 
 const clean: VerifyOutput = { version: '1.2.0', fileCount: 3, totalBytes: 30, missing: [], mismatched: [], unknown: [] };
@@ -16,11 +16,17 @@ function fakes(overrides: Partial<StationServices> = {}): StationServices {
     patchFiles: (input) =>
       Promise.resolve({ patched: [...input.missing, ...input.mismatched], removed: input.unknown, bytesFetched: 20 }),
     checkUpgrade: () => Promise.resolve({ latestVersion: '1.2.0', comparison: 0 }),
+    backupStation: () => Promise.resolve({ backupDir: '/b/1.2.0_x', bytes: 1 }),
+    stageRelease: () => Promise.resolve({ fileCount: 3, changed: 1, bytesFetched: 7 }),
+    applyStaged: () => Promise.resolve({ replaced: ['a.jar'], added: [], deleted: [] }),
+    upgradeDatabase: () => Promise.resolve({ applied: ['1.3.0'], dbVersion: '1.3.0' }),
+    rollbackStation: (input) => Promise.resolve({ installedVersion: input.fromVersion, restored: [] }),
+    finishUpgrade: () => Promise.resolve({ removedBackups: ['/b/1.2.0_x'] }),
     ...overrides,
   };
 }
 
-const launch: LaunchParams = { command: 'start', installedVersion: '1.2.0', offline: false, allowDowngrade: false };
+const launch: LaunchParams = { command: 'start', runId: 'run-1', installedVersion: '1.2.0', offline: false, allowDowngrade: false };
 
 async function run(services: StationServices, params: LaunchParams = launch) {
   const states: string[] = [];
@@ -30,7 +36,7 @@ async function run(services: StationServices, params: LaunchParams = launch) {
     if (states.at(-1) !== value) states.push(value);
   });
   actor.start();
-  const final = await waitFor(actor, (s) => s.hasTag('resting'));
+  const final = await waitFor(actor, (s) => isResting(s));
   actor.stop();
   return { states, final, result: describeResult('start', String(final.value), final.context) };
 }

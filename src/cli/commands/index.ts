@@ -2,8 +2,10 @@
 import type { Command } from 'commander';
 import { notYetCommand } from './not-yet.js';
 import { historyCommand } from './history.js';
+import { inspectCommand } from './inspect.js';
 import { startCommand } from './start.js';
 import { statusCommand } from './status.js';
+import { rollbackCommand, upgradeCommand } from './upgrade.js';
 import { publishCommand } from './publish.js';
 import { serveCommand } from './serve.js';
 
@@ -11,13 +13,13 @@ import { serveCommand } from './serve.js';
 export function commandList(): Command[] {
   return [
     startCommand(),
-    notYetCommand('upgrade', 'operator-initiated: backup, download and stage the announced version'),
-    notYetCommand('rollback', 'restore the previous version from its backup'),
+    upgradeCommand(),
+    rollbackCommand(),
     statusCommand(),
     historyCommand(),
     publishCommand(),
     serveCommand(),
-    notYetCommand('inspect', 'serve the inspector page for this station'),
+    inspectCommand(),
     notYetCommand('demo', 'the whole story on an embedded server, in a temporary folder'),
   ];
 }

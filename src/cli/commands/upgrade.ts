@@ -1,0 +1,34 @@
+// `reg-client-upgrader upgrade` and `rollback`: the operator's commands (DESIGN §5, §8).
+import path from 'node:path';
+import { Command } from 'commander';
+import { readStationStatus } from '../../runner/read-station-state.js';
+import type { CommonOptions } from '../common-options.js';
+import { confirm } from '../confirm.js';
+import { runCycleCommand } from './start.js';
+
+/** The `upgrade` command. */
+export function upgradeCommand(): Command {
+  return new Command('upgrade')
+    .description(
+      'back up lib/, bin/, MANIFEST.MF and the database, then download and stage the announced version; exit 10 asks for a restart, which applies it',
+    )
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<CommonOptions>();
+      const status = await readStationStatus(path.resolve(options.clientDir));
+      const target = status.upgradeAvailable && status.latestVersion !== null ? status.latestVersion : 'the version the server announces';
+      await confirm(`Upgrade ${status.installedVersion ?? 'this station'} to ${target}?`, options.yes);
+      await runCycleCommand('upgrade', options);
+    });
+}
+
+/** The `rollback` command. */
+export function rollbackCommand(): Command {
+  return new Command('rollback')
+    .description('restore the previous version (lib/, bin/, MANIFEST.MF, database) from the newest complete backup')
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<CommonOptions>();
+      const status = await readStationStatus(path.resolve(options.clientDir));
+      await confirm(`Roll ${status.installedVersion ?? 'this station'} back to the version in the newest backup?`, options.yes);
+      await runCycleCommand('rollback', options);
+    });
+}

@@ -1,0 +1,141 @@
+// The station machine's memory and the pure rules it decides with. Plain JSON only, so a snapshot
+// can be persisted after every transition and restored after a crash.
+import { EXIT, ERROR_CODES, toErrorInfo, type ErrorCode, type ErrorInfo } from '../errors.js';
+import type { CheckUpgradeOutput, RollbackPhase, UpgradeStepInput, VerifyOutput } from './station-services.js';
+
+/** Which command started the current cycle. */
+export type CycleCommand = 'start' | 'upgrade' | 'rollback';
+
+/** What a launch asks of the machine: the facts the runner read before starting it. */
+export interface LaunchParams {
+  command: CycleCommand;
+  /** Id of this run; an upgrade started by it carries it as its cycle id. */
+  runId: string;
+  installedVersion: string;
+  offline: boolean;
+  allowDowngrade: boolean;
+}
+
+/** The version upgrade in progress (kept across launches until it is done or rolled back). */
+export interface UpgradeContext {
+  cycleId: string;
+  fromVersion: string;
+  targetVersion: string;
+  backupDir: string | null;
+  staged: { fileCount: number; changed: number; bytesFetched: number } | null;
+  applied: { replaced: string[]; added: string[]; deleted: string[] } | null;
+  dbApplied: string[];
+  /** The DB upgrade failed and was rolled back: the next launch retries it. */
+  dbUpgradePending: boolean;
+  rollbackPhase: RollbackPhase | null;
+  /** `done` removed the backup and staging. */
+  finished: boolean;
+}
+
+/** The machine's memory: plain JSON only (no Date, Error, Map, Buffer). */
+export interface StationContext extends LaunchParams {
+  online: boolean | null;
+  offlineReason: string | null;
+  serverVersion: string | null;
+  manifestReplaced: boolean;
+  verify: VerifyOutput | null;
+  patched: string[];
+  removed: string[];
+  bytesFetched: number;
+  latestVersion: string | null;
+  upgradeAvailable: boolean;
+  upgrade: UpgradeContext | null;
+  warnings: string[];
+  error: ErrorInfo | null;
+}
+
+/** Context at the start of a cycle; an upgrade still in progress is carried over. */
+export function initialContext(params: LaunchParams, upgrade: UpgradeContext | null = null): StationContext {
+  return {
+    ...params,
+    online: null,
+    offlineReason: null,
+    serverVersion: null,
+    manifestReplaced: false,
+    verify: null,
+    patched: [],
+    removed: [],
+    bytesFetched: 0,
+    latestVersion: upgrade?.targetVersion ?? null,
+    upgradeAvailable: false,
+    upgrade,
+    warnings: [],
+    error: null,
+  };
+}
+
+/** A new upgrade from the installed version to the announced one. */
+export function newUpgrade(context: StationContext): UpgradeContext {
+  return {
+    cycleId: context.runId,
+    fromVersion: context.installedVersion,
+    targetVersion: context.latestVersion ?? context.installedVersion,
+    backupDir: null,
+    staged: null,
+    applied: null,
+    dbApplied: [],
+    dbUpgradePending: false,
+    rollbackPhase: null,
+    finished: false,
+  };
+}
+
+/** Input of an upgrade step, from the upgrade in progress. */
+export function stepInput(context: StationContext): UpgradeStepInput {
+  const upgrade = context.upgrade ?? newUpgrade(context);
+  return {
+    cycleId: upgrade.cycleId,
+    fromVersion: upgrade.fromVersion,
+    targetVersion: upgrade.targetVersion,
+    backupDir: upgrade.backupDir,
+  };
+}
+
+/**
+ * An error as the machine records it: bad data (65) and usage (64) keep their own code, and so do
+ * the upgrade's own codes; anything else becomes the step's failure code (e.g. a network error
+ * while fetching the manifest is a *build status check failure*, exit 20).
+ */
+export function classifyError(error: unknown, stepCode: ErrorCode): ErrorInfo {
+  const info = toErrorInfo(error, stepCode);
+  const exit = ERROR_CODES[info.code];
+  const keep: ErrorCode[] = ['DISK_FULL', 'BACKUP_FAILED', 'DB_UPGRADE_FAILED', 'CRASH_LOOP', 'ROLLBACK_FAILED', 'NO_BACKUP'];
+  if (exit === EXIT.badData || exit === EXIT.usage || keep.includes(info.code)) return info;
+  return info.details === undefined
+    ? { code: stepCode, message: info.message }
+    : { code: stepCode, message: info.message, details: info.details };
+}
+
+/** A newer version is offered; an older one only when downgrades are allowed (DESIGN §10). */
+export function isOffered(output: CheckUpgradeOutput, allowDowngrade: boolean): boolean {
+  if (output.latestVersion === null || output.comparison === 0) return false;
+  return output.comparison > 0 || allowDowngrade;
+}
+
+/** Does verify's finding call for a patch? */
+export function needsRepair(verify: VerifyOutput | null): boolean {
+  return verify !== null && verify.missing.length + verify.mismatched.length + verify.unknown.length > 0;
+}
+
+/** One line naming what verify found wrong. */
+export function describeDamage(verify: VerifyOutput): string {
+  const parts: string[] = [];
+  if (verify.missing.length > 0) parts.push(`missing: ${verify.missing.join(', ')}`);
+  if (verify.mismatched.length > 0) parts.push(`changed: ${verify.mismatched.join(', ')}`);
+  if (verify.unknown.length > 0) parts.push(`not in the manifest: ${verify.unknown.join(', ')}`);
+  return parts.join('; ');
+}
+
+/** The upgrade states: a restore of one of these without progress counts toward the crash-loop guard. */
+export const UPGRADE_STATES = ['backup', 'downloading', 'restarting', 'dbUpgrade', 'rollback', 'done'] as const;
+
+/** True when the machine has come to rest and the run can end (done rests once its cleanup ran). */
+export function isResting(snapshot: { value: unknown; context: StationContext; hasTag(tag: 'resting'): boolean }): boolean {
+  if (!snapshot.hasTag('resting')) return false;
+  return snapshot.value !== 'done' || snapshot.context.upgrade?.finished !== false;
+}

@@ -1,0 +1,99 @@
+// Copying and measuring folders for backup and restore: every copied file is fsynced, links are
+// copied as links (never followed), and a copy lands beside its target then is renamed over it.
+import { constants, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fsyncDir, fsyncFile } from './atomic-file.js';
+import { sha256File } from './hash-file.js';
+
+/** Total bytes of regular files under a path (a file, a folder, or nothing: 0). */
+export async function treeSize(target: string): Promise<number> {
+  let stat;
+  try {
+    stat = await fs.lstat(target);
+  } catch {
+    return 0;
+  }
+  if (stat.isFile()) return stat.size;
+  if (!stat.isDirectory()) return 0;
+  let total = 0;
+  for (const entry of await fs.readdir(target)) total += await treeSize(path.join(target, entry));
+  return total;
+}
+
+/** Copies a file or folder durably (reflink where the filesystem can, else a real copy). */
+export async function copyTree(source: string, destination: string): Promise<void> {
+  const stat = await fs.lstat(source);
+  if (stat.isSymbolicLink()) {
+    await fs.symlink(await fs.readlink(source), destination);
+    return;
+  }
+  if (stat.isFile()) {
+    await fs.mkdir(path.dirname(destination), { recursive: true });
+    await fs.copyFile(source, destination, constants.COPYFILE_FICLONE);
+    await fsyncFile(destination);
+    return;
+  }
+  if (!stat.isDirectory()) return;
+  await fs.mkdir(destination, { recursive: true });
+  for (const entry of await fs.readdir(source)) await copyTree(path.join(source, entry), path.join(destination, entry));
+  await fsyncDir(destination);
+}
+
+/** Relative names ('/'-separated) of every file and link under dir. */
+export async function listTree(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (current: string, prefix: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await fs.readdir(current, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    for (const entry of entries) {
+      const name = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+      if (entry.isDirectory()) await walk(path.join(current, entry.name), name);
+      else out.push(name);
+    }
+  };
+  await walk(dir, '');
+  return out.sort();
+}
+
+/** Are two files byte-identical? (size first, then content). */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [sa, sb] = await Promise.all([fs.lstat(a).catch(() => undefined), fs.lstat(b).catch(() => undefined)]);
+  if (sa === undefined || sb === undefined || !sa.isFile() || !sb.isFile() || sa.size !== sb.size) return false;
+  const [ha, hb] = await Promise.all([sha256File(a), sha256File(b)]);
+  return ha === hb;
+}
+
+/**
+ * Makes `target` an exact copy of `source`, file by file: each differing file is copied beside and
+ * renamed over (so a kill leaves every file old or new), then files not in source are removed.
+ * Idempotent: files already equal are skipped. Returns the names it changed.
+ */
+export async function mirrorTree(source: string, target: string): Promise<string[]> {
+  const changed: string[] = [];
+  const wanted = await listTree(source);
+  for (const name of wanted) {
+    const from = path.join(source, ...name.split('/'));
+    const to = path.join(target, ...name.split('/'));
+    if (await sameFile(from, to)) continue;
+    const temp = `${to}.restore-tmp`;
+    await fs.rm(temp, { force: true });
+    await copyTree(from, temp);
+    const current = await fs.lstat(to).catch(() => undefined);
+    if (current?.isDirectory() === true) await fs.rm(to, { recursive: true, force: true });
+    await fs.rename(temp, to);
+    await fsyncDir(path.dirname(to));
+    changed.push(name);
+  }
+  const keep = new Set(wanted);
+  for (const name of await listTree(target)) {
+    if (keep.has(name)) continue;
+    await fs.rm(path.join(target, ...name.split('/')), { force: true });
+    changed.push(name);
+  }
+  return changed;
+}

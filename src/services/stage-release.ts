@@ -1,0 +1,89 @@
+// The `downloading` step: fetch the new release's manifest (exact bytes) and every new or changed
+// file into .upgrade/staging/upgrade/<version>/, each verified; `staged.json` is written last.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Got } from 'got';
+import { parseManifest } from '../formats/manifest.js';
+import type { StageOutput, UpgradeStepInput } from '../machines/station-services.js';
+import { writeFileAtomic } from './atomic-file.js';
+import { downloadAll, type DownloadProgress } from './download.js';
+import { fetchBytes } from './fetch-resource.js';
+import { resolveInLib } from './lib-paths.js';
+import { readLocalManifest } from './local-manifest.js';
+import type { Logger } from './logger.js';
+import { releaseFileUrl } from './patch-lib.js';
+import { filesToStage, planApply } from './plan-apply.js';
+import type { RetryPolicy } from './retry-delay.js';
+import { releaseManifestUrl } from './sync-manifest.js';
+
+/** Marker of a complete staging: the release it holds. */
+export interface StagedMarker {
+  cycleId: string;
+  version: string;
+  files: string[];
+}
+
+/** Folder holding a staged release. */
+export function stagedReleaseDir(upgradeDir: string, version: string): string {
+  return path.join(upgradeDir, 'staging', 'upgrade', version);
+}
+
+/** Reads the staging marker, if staging is complete. */
+export async function readStagedMarker(dir: string): Promise<StagedMarker | null> {
+  try {
+    return JSON.parse(await fs.readFile(path.join(dir, 'staged.json'), 'utf8')) as StagedMarker;
+  } catch {
+    return null;
+  }
+}
+
+/** What staging needs. */
+export interface StageDeps {
+  client: Got;
+  serverUrl: string;
+  clientDir: string;
+  upgradeDir: string;
+  concurrency: number;
+  retry: RetryPolicy;
+  logger: Logger;
+  onProgress?: (progress: DownloadProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** Downloads and verifies the new release into staging; idempotent and resumable. */
+export async function stageRelease(deps: StageDeps, input: UpgradeStepInput): Promise<StageOutput> {
+  const dir = stagedReleaseDir(deps.upgradeDir, input.targetVersion);
+  const marker = await readStagedMarker(dir);
+  if (marker !== null && marker.cycleId === input.cycleId && marker.version === input.targetVersion) {
+    return { fileCount: marker.files.length, changed: marker.files.length, bytesFetched: 0 };
+  }
+  await fs.rm(path.join(dir, 'staged.json'), { force: true });
+  const url = releaseManifestUrl(deps.serverUrl, input.targetVersion);
+  const { body } = await fetchBytes(deps.client, url, deps.signal === undefined ? {} : { signal: deps.signal });
+  const next = parseManifest(body, url);
+  const installed = (await readLocalManifest(deps.clientDir)).manifest;
+  const plan = planApply(installed, next);
+  const wanted = filesToStage(plan);
+  const libDir = path.join(dir, 'lib');
+  const jobs = wanted.map(({ name, hash }) => {
+    const finalPath = resolveInLib(libDir, name);
+    return { url: releaseFileUrl(deps.serverUrl, input.targetVersion, name), partPath: `${finalPath}.part`, finalPath, expectedSha256: hash, label: name };
+  });
+  deps.logger.info(`staging ${input.targetVersion}: ${jobs.length} new or changed file(s) of ${next.entries.length}`);
+  const results = await downloadAll(deps.client, jobs, {
+    concurrency: deps.concurrency,
+    retry: deps.retry,
+    onProgress: deps.onProgress,
+    signal: deps.signal,
+    onFileDone: (result) => deps.logger.info(`staged ${result.label}`, { bytes: result.bytesFetched }),
+  });
+  // The exact bytes received, never re-serialised: what was verified is what gets installed.
+  await writeFileAtomic(path.join(dir, 'MANIFEST.MF'), body);
+  const done: StagedMarker = { cycleId: input.cycleId, version: input.targetVersion, files: wanted.map((f) => f.name) };
+  await writeFileAtomic(path.join(dir, 'staged.json'), JSON.stringify(done));
+  return {
+    fileCount: next.entries.length,
+    changed: wanted.length,
+    bytesFetched: results.reduce((sum, result) => sum + result.bytesFetched, 0),
+  };
+}
