@@ -6,10 +6,12 @@ import type { CommonOptions } from '../common-options.js';
 import { formatResult } from '../format-result.js';
 import { isInteractive, printJson } from '../output.js';
 import { createProgressDisplay } from '../progress.js';
+import { finishCycleInspector, startCycleInspector } from './inspect.js';
 
 /** Runs a station cycle command and prints its result; sets the exit code. */
 export async function runCycleCommand(command: CycleCommand, options: CommonOptions): Promise<void> {
   const interactive = isInteractive(options.json);
+  const inspector = await startCycleInspector(options);
   const progress = createProgressDisplay(interactive);
   const result = await runStationCommand(command, {
     clientDir: options.clientDir,
@@ -18,11 +20,13 @@ export async function runCycleCommand(command: CycleCommand, options: CommonOpti
     logLevel: options.logLevel,
     ...(options.json === true ? {} : { echoLevel: 'warn' as const }),
     ...(progress.onProgress === undefined ? {} : { onProgress: progress.onProgress }),
+    ...(inspector === undefined ? {} : { inspect: inspector.inspect }),
   });
   progress.stop();
   if (options.json === true) printJson(result);
   else for (const line of formatResult(result)) process.stdout.write(`${line}\n`);
   process.exitCode = result.exitCode;
+  if (inspector !== undefined) await finishCycleInspector(inspector, options, result);
 }
 
 /** The `start` command. */

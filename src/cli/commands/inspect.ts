@@ -1,0 +1,146 @@
+// The inspector on the command line (DESIGN §11): `--inspect[=port]` serves the live page while a
+// cycle command runs, and `inspect` serves the replay of a station's persisted state and history.
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { ConfigError } from '../../errors.js';
+import { startLiveInspector, type LiveInspector } from '../../inspector/live-inspector.js';
+import type { InspectorEntry } from '../../inspector/inspector-session.js';
+import { startReplayInspector, type ReplayData } from '../../inspector/replay-inspector.js';
+import { topLevelState } from '../../inspector/statechart.js';
+import type { RunResult } from '../../machines/run-result.js';
+import { MACHINE_VERSION, stationMachine } from '../../machines/station-machine.js';
+import { openSqliteSnapshotStore } from '../../persistence/index.js';
+import { summarizeContext } from '../../runner/run-machine.js';
+import { stationPaths } from '../../runner/station-services-impl.js';
+import type { CommonOptions } from '../common-options.js';
+import { printJson } from '../output.js';
+
+/** Port of the inspector when `--inspect` or `inspect` is given without one. */
+export const DEFAULT_INSPECT_PORT = 5940;
+
+/** `--inspect` → 5940, `--inspect 0` → 0 (ephemeral), absent → undefined; anything else is a usage error. */
+export function parseInspectPort(value: string | boolean | undefined): number | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return DEFAULT_INSPECT_PORT;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) {
+    throw new ConfigError('CONFIG_INVALID', `--inspect: '${value}' is not a port number; give 0–65535 (0 picks a free port)`, {
+      details: { key: 'inspect', value },
+    });
+  }
+  return port;
+}
+
+function listenError(error: unknown, port: number): never {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== 'EADDRINUSE' && code !== 'EACCES') throw error;
+  throw new ConfigError('CONFIG_INVALID', `inspector: cannot listen on 127.0.0.1:${port} (${code}); choose another port (0 picks a free one)`, {
+    cause: error,
+    details: { port },
+  });
+}
+
+/** Starts the live inspector when `--inspect` is given (for `start`, `upgrade`…); prints its URL on stderr. */
+export async function startCycleInspector(options: CommonOptions): Promise<LiveInspector | undefined> {
+  const port = parseInspectPort(options.inspect);
+  if (port === undefined) return undefined;
+  const inspector = await startLiveInspector({
+    port,
+    machine: stationMachine,
+    summarize: summarizeContext,
+    title: path.resolve(options.clientDir),
+  }).catch((error: unknown) => listenError(error, port));
+  process.stderr.write(`inspector: ${inspector.url}\n`);
+  return inspector;
+}
+
+/** Tells the page the run ended; with `--inspect-wait` keeps serving until Ctrl-C, then closes. */
+export async function finishCycleInspector(inspector: LiveInspector, options: CommonOptions, result: RunResult): Promise<void> {
+  const error = result.error === null ? '' : ` · ${result.error.code}: ${result.error.message}`;
+  inspector.finish(`${result.state} · exit ${result.exitCode}${error}`);
+  if (options.inspectWait === true) {
+    process.stderr.write(`inspector: run ended, still serving ${inspector.url} — Ctrl-C to stop\n`);
+    await untilSignal();
+  }
+  await inspector.close();
+}
+
+/** Reads what the replay shows from `.upgrade/state.db`: the persisted state and the whole log, oldest first. */
+export async function loadStationReplay(clientDir: string): Promise<ReplayData> {
+  const stateDb = stationPaths(clientDir).stateDb;
+  if (!existsSync(stateDb)) return { current: null, entries: [], note: 'no history: the upgrader has not run on this station yet' };
+  const store = await openSqliteSnapshotStore(stateDb);
+  try {
+    const persisted = await store.load();
+    const records = await store.history({ order: 'oldest' });
+    const entries = records.map(
+      (record, i): InspectorEntry => ({
+        seq: record.seq ?? i + 1,
+        at: record.at,
+        from: record.from,
+        to: record.to,
+        event: record.event,
+        runId: record.runId,
+        command: record.command,
+        detail: record.detail ?? null,
+      }),
+    );
+    const last = entries.at(-1)?.to ?? null;
+    if (persisted === undefined) return { current: last, entries, note: null };
+    if (persisted.machineVersion !== MACHINE_VERSION) {
+      return { current: last, entries, note: `state saved by machine ${persisted.machineVersion}; this build is ${MACHINE_VERSION}` };
+    }
+    const snapshot = persisted.snapshot as { value?: unknown };
+    return { current: topLevelState(snapshot.value) ?? last, entries, note: null };
+  } finally {
+    await store.close();
+  }
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+async function serveReplay(options: CommonOptions & { port: string }): Promise<void> {
+  const clientDir = path.resolve(options.clientDir);
+  const port = parseInspectPort(options.port) ?? DEFAULT_INSPECT_PORT;
+  const stats = await fs.stat(clientDir).catch(() => undefined);
+  if (!stats?.isDirectory()) {
+    throw new ConfigError('CONFIG_INVALID', `inspect: ${clientDir} is not a folder; pass the station with --client-dir`, {
+      details: { clientDir },
+    });
+  }
+  const server = await startReplayInspector({
+    port,
+    machine: stationMachine,
+    title: clientDir,
+    load: () => loadStationReplay(clientDir),
+  }).catch((error: unknown) => listenError(error, port));
+  process.stderr.write(`inspector: ${server.url}\n`);
+  if (options.json === true) printJson({ url: server.url, port: server.port, clientDir });
+  else process.stderr.write('Ctrl-C to stop\n');
+  await untilSignal();
+  await server.close();
+}
+
+/** The `inspect` command: serves the station's replay page until Ctrl-C. */
+export function inspectCommand(): Command {
+  return new Command('inspect')
+    .description("serve the inspector page for this station's persisted state and history (offline page), until Ctrl-C")
+    .option('--port <n>', `TCP port on 127.0.0.1 (0 picks a free one)`, String(DEFAULT_INSPECT_PORT))
+    // addCommand does not inherit the program's exitOverride: parse errors must reach runCli (exit 64)
+    .exitOverride()
+    .action(async (_options: unknown, command: Command) => {
+      await serveReplay(command.optsWithGlobals<CommonOptions & { port: string }>());
+    });
+}

@@ -1,0 +1,66 @@
+// The inspector page: one self-contained HTML document (style and script inlined) that loads its
+// data from the server that served it — nothing else is fetched (DESIGN §11).
+import { PAGE_SCRIPT } from './page-script.js';
+import { PAGE_STYLE } from './page-style.js';
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** The whole page for a station; its data comes from `/api/session` (and `/api/events` when live). */
+export function renderInspectorPage(title: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>inspector · ${escapeHtml(title)}</title>
+<link rel="icon" href="data:,">
+<style>${PAGE_STYLE}</style>
+</head>
+<body data-ready="false">
+<header>
+  <span class="brand">reg-client-upgrader · inspector</span>
+  <h1 id="title">${escapeHtml(title)}</h1>
+  <span id="mode" class="badge">…</span>
+  <span id="status">loading…</span>
+</header>
+<main>
+  <section id="chart-pane" class="card">
+    <div id="chart" aria-label="statechart"></div>
+    <div class="legend">
+      <span><i style="background:#2563eb"></i>current</span>
+      <span><i style="background:#dbeafe"></i>visited in this run</span>
+      <span><i style="background:#dc2626"></i>current, with an error</span>
+    </div>
+  </section>
+  <aside>
+    <section class="card">
+      <div id="controls">
+        <button id="step-first" title="first step (Home)">«</button>
+        <button id="step-prev" title="previous step (←)">‹</button>
+        <input id="cursor" type="range" min="0" max="0" value="0" aria-label="step">
+        <button id="step-next" title="next step (→)">›</button>
+        <button id="step-last" title="last step (End)">»</button>
+        <span id="position">0 / 0</span>
+        <label id="follow-label" hidden><input id="follow" type="checkbox" checked> follow</label>
+      </div>
+    </section>
+    <section class="card" id="step">
+      <h2>Step</h2>
+      <div id="step-title"></div>
+      <div id="step-meta"></div>
+      <table><tbody id="context"></tbody></table>
+    </section>
+    <section class="card">
+      <h2>Events and transitions</h2>
+      <p id="empty" hidden></p>
+      <ol id="timeline"></ol>
+    </section>
+  </aside>
+</main>
+<script>${PAGE_SCRIPT}</script>
+</body>
+</html>
+`;
+}
