@@ -1,6 +1,8 @@
 // One upgrader run per station at a time (exit 40 otherwise). proper-lockfile gives the atomic
-// mkdir lock with mtime refresh; an owner file beside it lets the next run take over at once from
-// a process that was killed (same host, PID gone) instead of waiting for the lock to go stale.
+// mkdir lock with mtime refresh. Each contender first writes `station.pid-<pid>` beside it, so a
+// process killed at any instant — even between taking the lock and saying who it is — leaves a
+// record that the next run can check: when every other recorded process is gone, the lock is
+// taken over at once instead of waiting for it to go stale.
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +10,7 @@ import lockfile from 'proper-lockfile';
 import { UpgradeError } from '../errors.js';
 import type { Logger } from './logger.js';
 
-/** Who holds the lock, written beside it. */
+/** Who holds (or wants) the lock. */
 interface LockOwner {
   pid: number;
   host: string;
@@ -26,23 +28,34 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
-async function readOwner(file: string): Promise<LockOwner | undefined> {
-  try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as LockOwner;
-  } catch {
-    return undefined;
-  }
+const PID_PREFIX = 'station.pid-';
+
+async function otherContenders(upgradeDir: string): Promise<Array<{ file: string; owner: LockOwner | undefined }>> {
+  const names = (await fs.readdir(upgradeDir)).filter((n) => n.startsWith(PID_PREFIX) && n !== `${PID_PREFIX}${process.pid}`);
+  return Promise.all(
+    names.map(async (name) => {
+      const file = path.join(upgradeDir, name);
+      try {
+        return { file, owner: JSON.parse(await fs.readFile(file, 'utf8')) as LockOwner };
+      } catch {
+        return { file, owner: undefined };
+      }
+    }),
+  );
+}
+
+/** A contender that is certainly gone: same host, PID not running (a file we cannot read counts as alive). */
+function isDead(owner: LockOwner | undefined): boolean {
+  return owner !== undefined && owner.host === os.hostname() && !isProcessAlive(owner.pid);
 }
 
 /** Takes the station lock in `<upgradeDir>/station.lock`; resolves to its release function. */
-export async function acquireStationLock(
-  upgradeDir: string,
-  command: string,
-  logger: Logger,
-): Promise<() => Promise<void>> {
+export async function acquireStationLock(upgradeDir: string, command: string, logger: Logger): Promise<() => Promise<void>> {
   await fs.mkdir(upgradeDir, { recursive: true });
   const target = path.join(upgradeDir, 'station');
-  const ownerFile = path.join(upgradeDir, 'station.lock.owner');
+  const pidFile = path.join(upgradeDir, `${PID_PREFIX}${process.pid}`);
+  const me: LockOwner = { pid: process.pid, host: os.hostname(), command, since: new Date().toISOString() };
+  await fs.writeFile(pidFile, JSON.stringify(me));
   const options = {
     realpath: false,
     stale: 30_000,
@@ -53,30 +66,40 @@ export async function acquireStationLock(
   };
   const take = async () => {
     const release = await lockfile.lock(target, options);
-    const owner: LockOwner = { pid: process.pid, host: os.hostname(), command, since: new Date().toISOString() };
-    await fs.writeFile(ownerFile, JSON.stringify(owner));
     return async () => {
-      await fs.rm(ownerFile, { force: true });
       await release();
+      await fs.rm(pidFile, { force: true });
     };
   };
   try {
     return await take();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-    const owner = await readOwner(ownerFile);
-    if (owner !== undefined && owner.host === os.hostname() && !isProcessAlive(owner.pid)) {
-      logger.warn(`taking over the station lock of process ${owner.pid} (${owner.command}), which is no longer running`);
-      await fs.rm(`${target}.lock`, { recursive: true, force: true });
-      try {
-        return await take();
-      } catch (retryError) {
-        if ((retryError as NodeJS.ErrnoException).code !== 'ELOCKED') throw retryError;
+    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') {
+      await fs.rm(pidFile, { force: true });
+      throw error;
+    }
+  }
+  const others = await otherContenders(upgradeDir);
+  const alive = others.filter((other) => !isDead(other.owner));
+  if (alive.length === 0) {
+    for (const other of others) {
+      logger.warn(`taking over the station lock from process ${other.owner?.pid ?? '?'} (${other.owner?.command ?? '?'}), which is no longer running`);
+      await fs.rm(other.file, { force: true });
+    }
+    await fs.rm(`${target}.lock`, { recursive: true, force: true });
+    try {
+      return await take();
+    } catch (retryError) {
+      if ((retryError as NodeJS.ErrnoException).code !== 'ELOCKED') {
+        await fs.rm(pidFile, { force: true });
+        throw retryError;
       }
     }
-    const who = owner === undefined ? 'another run' : `process ${owner.pid} (${owner.command}, since ${owner.since})`;
-    throw new UpgradeError('LOCKED', `the station is locked by ${who}: ${target}.lock; wait for it to finish`, {
-      details: { lock: `${target}.lock`, pid: owner?.pid ?? null },
-    });
   }
+  await fs.rm(pidFile, { force: true });
+  const holder = alive[0]?.owner;
+  const who = holder === undefined ? 'another run' : `process ${holder.pid} (${holder.command}, since ${holder.since})`;
+  throw new UpgradeError('LOCKED', `the station is locked by ${who}: ${target}.lock; wait for it to finish`, {
+    details: { lock: `${target}.lock`, pid: holder?.pid ?? null },
+  });
 }

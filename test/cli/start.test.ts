@@ -224,15 +224,17 @@ describe('start: the launcher’s startup cycle', () => {
     const upgradeDir = path.join(client, '.upgrade');
     await fs.mkdir(path.join(upgradeDir, 'station.lock'), { recursive: true });
     const owner = (pid: number) => JSON.stringify({ pid, host: os.hostname(), command: 'start', since: new Date().toISOString() });
-    await fs.writeFile(path.join(upgradeDir, 'station.lock.owner'), owner(process.pid));
+    await fs.writeFile(path.join(upgradeDir, `station.pid-${process.pid}`), owner(process.pid));
     const locked = await runCli(['start', '--client-dir', client, '--offline', '--json']);
     expect(locked.code).toBe(40);
     expect(locked.json).toMatchObject({ error: { code: 'LOCKED' } });
 
-    await fs.writeFile(path.join(upgradeDir, 'station.lock.owner'), owner(2 ** 22 + 12345));
+    await fs.rm(path.join(upgradeDir, `station.pid-${process.pid}`));
+    await fs.writeFile(path.join(upgradeDir, 'station.pid-4206593'), owner(2 ** 22 + 12345));
     const takenOver = await runCli(['start', '--client-dir', client, '--offline', '--json']);
     expect(takenOver.code, takenOver.stdout).toBe(0);
     expect(existsSync(path.join(upgradeDir, 'station.lock'))).toBe(false);
+    expect((await fs.readdir(upgradeDir)).filter((n) => n.startsWith('station.pid-'))).toEqual([]);
   });
 
   it('invalid configuration: exit 64 naming the key and value, nothing touched', async () => {
