@@ -89,8 +89,9 @@ async function copyOnline(source: Database.Database, destination: string, pagesP
   let rate = Math.max(1, pagesPerStep);
   await source.backup(destination, {
     progress: ({ remainingPages }) => {
-      // Another connection's write makes SQLite start over; stepping on could restart forever.
-      if (remainingPages > previousRemaining) rate = ALL_PAGES;
+      // No progress means another connection's write made SQLite start over: stepping on could
+      // restart forever, so the rest is copied in one step.
+      if (remainingPages >= previousRemaining) rate = ALL_PAGES;
       previousRemaining = remainingPages;
       return rate;
     },

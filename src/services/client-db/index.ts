@@ -6,8 +6,6 @@ export { planDbUpgrade } from './plan-db-upgrade.js';
 export type { DbUpgradeStep } from './plan-db-upgrade.js';
 export { applyDbUpgradeStep } from './run-db-upgrade.js';
 export type { ApplyDbUpgradeStepOptions, DbRestore, DbStepOutcome } from './run-db-upgrade.js';
-export { upgradeClientDb } from './upgrade-client-db.js';
-export type { ClientDbUpgradeResult, UpgradeClientDbOptions } from './upgrade-client-db.js';
 export { backupClientDb, restoreClientDb } from './backup-db.js';
 export type { BackupClientDbOptions } from './backup-db.js';
 export { DbHistoryEntity, readDbHistory } from './db-history.js';

@@ -93,12 +93,12 @@ export function readValue<T>(dbPath: string, sql: string, ...parameters: unknown
   }
 }
 
-/** The client's schema (without the upgrader's tables), sorted, read straight from the file. */
+/** The client's schema (without the upgrader's tables and SQLite's bookkeeping), sorted, read straight from the file. */
 export function clientSchema(dbPath: string): string[] {
   return readRows<{ line: string }>(
     dbPath,
     `SELECT type || '|' || name || '|' || tbl_name || '|' || coalesce(sql, '') AS line FROM sqlite_master
-     WHERE name NOT LIKE 'upgrader\\_%' ESCAPE '\\' AND tbl_name NOT LIKE 'upgrader\\_%' ESCAPE '\\' ORDER BY line`,
+     WHERE tbl_name NOT LIKE 'upgrader\\_%' ESCAPE '\\' AND tbl_name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY line`,
   ).map((row) => row.line);
 }
 
