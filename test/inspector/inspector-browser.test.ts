@@ -131,6 +131,7 @@ describe.skipIf(!chromiumAvailable)('inspector page in headless Chromium', () =>
       await page.keyboard.press('ArrowLeft');
       expect((await chartState(page)).active).toEqual([history[patchIndex - 1]?.to]);
       await page.keyboard.press('ArrowRight');
+      await page.locator('#cursor').blur();
       await screenshot(page, 'inspector-replay.png');
       await fs.copyFile(path.join(outputDir, 'inspector-replay.png'), path.join(outputDir, 'inspector.png'));
       expectOnlyLocal(seen.requests, url);
