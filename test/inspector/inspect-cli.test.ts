@@ -66,6 +66,13 @@ describe('inspect command', () => {
     expect(JSON.parse(cli.stdout())).toEqual({ url, port: Number(new URL(url).port), clientDir: client });
   });
 
+  it('rejects a bad --port with exit 64', async () => {
+    const { client } = await damagedStation();
+    const run = await runCli(['inspect', '--port', 'http', '--client-dir', client, '--json']);
+    expect(run.code).toBe(64);
+    expect(String((run.json?.error as { message: string }).message)).toContain("--port: 'http'");
+  });
+
   it('refuses a folder that does not exist (exit 64)', async () => {
     const missing = path.join(await tempDir('rcu-insp-'), 'nowhere');
     const run = await runCli(['inspect', '--port', '0', '--client-dir', missing, '--json']);

@@ -20,13 +20,13 @@ import { printJson } from '../output.js';
 export const DEFAULT_INSPECT_PORT = 5940;
 
 /** `--inspect` → 5940, `--inspect 0` → 0 (ephemeral), absent → undefined; anything else is a usage error. */
-export function parseInspectPort(value: string | boolean | undefined): number | undefined {
+export function parseInspectPort(value: string | boolean | undefined, flag = '--inspect'): number | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === true) return DEFAULT_INSPECT_PORT;
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535) {
-    throw new ConfigError('CONFIG_INVALID', `--inspect: '${value}' is not a port number; give 0–65535 (0 picks a free port)`, {
-      details: { key: 'inspect', value },
+    throw new ConfigError('CONFIG_INVALID', `${flag}: '${value}' is not a port number; give 0–65535 (0 picks a free port)`, {
+      details: { key: flag, value },
     });
   }
   return port;
@@ -43,7 +43,8 @@ function listenError(error: unknown, port: number): never {
 
 /** Starts the live inspector when `--inspect` is given (for `start`, `upgrade`…); prints its URL on stderr. */
 export async function startCycleInspector(options: CommonOptions): Promise<LiveInspector | undefined> {
-  const port = parseInspectPort(options.inspect);
+  // --inspect-wait alone means "inspect on the default port and wait".
+  const port = parseInspectPort(options.inspect ?? (options.inspectWait === true ? true : undefined));
   if (port === undefined) return undefined;
   const inspector = await startLiveInspector({
     port,
@@ -113,7 +114,7 @@ function untilSignal(): Promise<void> {
 
 async function serveReplay(options: CommonOptions & { port: string }): Promise<void> {
   const clientDir = path.resolve(options.clientDir);
-  const port = parseInspectPort(options.port) ?? DEFAULT_INSPECT_PORT;
+  const port = parseInspectPort(options.port, '--port') ?? DEFAULT_INSPECT_PORT;
   const stats = await fs.stat(clientDir).catch(() => undefined);
   if (!stats?.isDirectory()) {
     throw new ConfigError('CONFIG_INVALID', `inspect: ${clientDir} is not a folder; pass the station with --client-dir`, {
