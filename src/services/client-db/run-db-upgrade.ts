@@ -2,10 +2,11 @@
 // global_param version and the history row commit together or not at all; a failure is rolled back
 // and, when SQLite's rollback cannot be enough, undone by the rollback script or the backup.
 import type { DataSource } from 'typeorm';
-import { FormatError } from '../../errors.js';
+import { DatabaseError, FormatError, UpgradeError } from '../../errors.js';
 import { compareVersions } from '../../formats/version.js';
 import type { VersionMappings } from '../../formats/version.js';
 import type { Logger } from '../logger.js';
+import { messageOf } from './client-data-source.js';
 import { hasAppliedRow, recordDbHistory } from './db-history.js';
 import { loadDbScript, runScriptStatements, sqliteMessage, StatementFailure } from './db-script.js';
 import type { DbScript } from './db-script.js';
@@ -56,6 +57,25 @@ export interface ApplyDbUpgradeStepOptions {
  * throws DatabaseError/BackupError ROLLBACK_FAILED when it cannot be brought back.
  */
 export async function applyDbUpgradeStep(
+  dataSource: DataSource,
+  step: DbUpgradeStep,
+  libDir: string,
+  options: ApplyDbUpgradeStepOptions,
+): Promise<DbStepOutcome> {
+  try {
+    return await runStep(dataSource, step, libDir, options);
+  } catch (error) {
+    if (error instanceof UpgradeError) throw error;
+    // The database itself failed around the script (busy, I/O, disk full): nothing was committed.
+    throw new DatabaseError(
+      'DB_UPGRADE_FAILED',
+      `DB upgrade ${step.version} of the client database ${options.dbPath} could not run: ${messageOf(error)}`,
+      { cause: error, details: { path: options.dbPath, version: step.version } },
+    );
+  }
+}
+
+async function runStep(
   dataSource: DataSource,
   step: DbUpgradeStep,
   libDir: string,
@@ -115,7 +135,9 @@ export async function applyDbUpgradeStep(
     const message = failure?.message ?? `${script.relative}: ${sqliteMessage(error)}`;
     logger.error(`DB upgrade ${step.version} failed and was rolled back: ${message}`, { version: step.version });
     const restored = await undoFailedStep(dataSource, step, libDir, {
-      ...options,
+      dbPath: options.dbPath,
+      ...(options.backupDbPath === undefined ? {} : { backupDbPath: options.backupDbPath }),
+      logger,
       now,
       before,
       mayHaveCommitted: failure?.endedTransaction ?? false,

@@ -2,7 +2,7 @@
 // still differs from before the step (or the script committed part of its work itself), the release's
 // rollback_scripts.sql; if even that cannot bring the schema back, the backup taken before the upgrade.
 import type { DataSource } from 'typeorm';
-import { DatabaseError } from '../../errors.js';
+import { DatabaseError, UpgradeError } from '../../errors.js';
 import type { Logger } from '../logger.js';
 import { restoreClientDb } from './backup-db.js';
 import { messageOf, openClientDb } from './client-data-source.js';
@@ -36,6 +36,25 @@ export interface UndoFailedStepOptions {
  * After 'backup' the DataSource is destroyed. Throws ROLLBACK_FAILED when nothing could restore it.
  */
 export async function undoFailedStep(
+  dataSource: DataSource,
+  step: DbUpgradeStep,
+  libDir: string,
+  options: UndoFailedStepOptions,
+): Promise<DbRestore> {
+  try {
+    return await climbLadder(dataSource, step, libDir, options);
+  } catch (error) {
+    if (error instanceof UpgradeError) throw error;
+    throw new DatabaseError(
+      'ROLLBACK_FAILED',
+      `Rolling back DB upgrade ${step.version} of the client database ${options.dbPath} failed: ${messageOf(error)}. ` +
+        `Restore the database from the version's backup (reg-client-upgrader rollback) before starting the client.`,
+      { cause: error, details: { path: options.dbPath, version: step.version } },
+    );
+  }
+}
+
+async function climbLadder(
   dataSource: DataSource,
   step: DbUpgradeStep,
   libDir: string,
