@@ -1,6 +1,6 @@
 // The list of commands, in the order `--help` shows them (DESIGN §8).
 import type { Command } from 'commander';
-import { notYetCommand } from './not-yet.js';
+import { demoCommand } from './demo.js';
 import { historyCommand } from './history.js';
 import { inspectCommand } from './inspect.js';
 import { startCommand } from './start.js';
@@ -20,6 +20,6 @@ export function commandList(): Command[] {
     publishCommand(),
     serveCommand(),
     inspectCommand(),
-    notYetCommand('demo', 'the whole story on an embedded server, in a temporary folder'),
+    demoCommand(),
   ];
 }
