@@ -194,6 +194,7 @@ export const PAGE_SCRIPT = String.raw`
     if (session.mode === 'live') text = running ? 'running · ' + view.entries.length + ' steps' : 'run ended' + (session.note ? ': ' + session.note : '');
     else text = view.entries.length + ' transitions in ' + runs + (runs === 1 ? ' run' : ' runs') + ' · state ' + (session.current || 'unknown');
     $('status').textContent = text;
+    $('status').title = text;
   }
 
   function setCursor(index) {

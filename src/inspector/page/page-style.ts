@@ -11,12 +11,12 @@ export const PAGE_STYLE = `
 body { margin: 0; background: var(--bg); font-size: 14px; }
 header { display: flex; align-items: center; gap: 12px; padding: 10px 18px; background: var(--ink); color: #fff; }
 header .brand { font-weight: 700; letter-spacing: .02em; white-space: nowrap; }
-header h1 { font-size: 14px; font-weight: 400; margin: 0; opacity: .85; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; flex: 1; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
+header h1 { font-size: 14px; font-weight: 400; margin: 0; opacity: .85; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; flex: 1; min-width: 120px; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
 .badge { border-radius: 999px; padding: 2px 10px; font-size: 12px; font-weight: 700; text-transform: uppercase; letter-spacing: .06em; background: #475569; }
 .badge.live { background: var(--bad); }
 .badge.live.running::before { content: "● "; animation: blink 1.2s infinite; }
 .badge.replay { background: var(--accent); }
-#status { font-size: 13px; opacity: .9; white-space: nowrap; }
+#status { font-size: 13px; opacity: .9; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 55%; }
 main { display: flex; gap: 14px; padding: 14px; align-items: flex-start; }
 .card { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 12px 14px; }
 #chart-pane { flex: 3 1 0; min-width: 0; display: flex; flex-direction: column; align-items: center; }
