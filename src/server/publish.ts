@@ -1,6 +1,8 @@
 // `publish`: lays a release out for the upgrade server (DESIGN §2, §9) — files, MANIFEST.MF,
 // reg-client.zip and maven-metadata.xml — built aside and swapped in, so a server never shows
-// a half-written release, and re-publishing a version (a hotfix) rewrites it in place.
+// a half-written release, and re-publishing a version (a hotfix) rewrites it in place. With a
+// signing key, MANIFEST.MF.sig (DESIGN §10) is built in the same folder, so it is swapped in with it.
+import type { KeyObject } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -19,6 +21,7 @@ import { bumpChangedMtimes } from './bump-changed-mtimes.js';
 import { collectReleaseFiles, type ReleaseFile } from './collect-release-files.js';
 import { fsyncPath, swapDirectory, writeFileDurably } from './durable-fs.js';
 import { isInside } from './path-inside.js';
+import { loadSigningKey, signManifest } from './sign-manifest.js';
 import { writeReleaseZip } from './write-release-zip.js';
 
 /** Options of publishRelease. */
@@ -31,8 +34,8 @@ export interface PublishOptions {
   outRoot: string;
   /** Clock for maven-metadata.xml's lastUpdated; default now. */
   now?: Date;
-  /** RSA private key (PEM) to sign MANIFEST.MF — not available yet (DESIGN §10). */
-  signKeyPath?: string;
+  /** RSA private key (PEM) to sign MANIFEST.MF with: writes MANIFEST.MF.sig (DESIGN §10). */
+  signKeyPath?: string | undefined;
 }
 
 /** What publishRelease laid out. */
@@ -42,6 +45,8 @@ export interface PublishedRelease {
   /** Every file of lib/, sorted by name, with its SHA-256 (uppercase hex) and size. */
   files: Array<{ name: string; hash: string; size: number }>;
   manifestPath: string;
+  /** MANIFEST.MF.sig, or null when the release is not signed. */
+  signaturePath: string | null;
   zipPath: string;
   /** The version maven-metadata.xml now offers (this one, unless an older one was re-published). */
   latest: string;
@@ -60,11 +65,7 @@ export async function publishRelease(options: PublishOptions): Promise<Published
       details: { version },
     });
   }
-  if (options.signKeyPath !== undefined) {
-    throw new ConfigError('NOT_IMPLEMENTED', 'publish --sign-key: signing arrives with the Trust issue (signed manifests, DESIGN §10); publish without --sign-key for now', {
-      details: { signKey: options.signKeyPath },
-    });
-  }
+  const signKey = options.signKeyPath === undefined ? undefined : await loadSigningKey(options.signKeyPath);
   const files = await collectReleaseFiles(options.libDir);
   const outRoot = path.resolve(options.outRoot);
   await refuseOutInsideLib(options.libDir, outRoot);
@@ -92,7 +93,7 @@ export async function publishRelease(options: PublishOptions): Promise<Published
     const work = path.join(serverDir, `.${version}.tmp-${process.pid}`);
     try {
       const metadata = nextMetadata(await readMetadata(metadataPath), version, options.now ?? new Date());
-      const published = await buildRelease(work, version, files);
+      const published = await buildRelease(work, version, files, signKey);
       await bumpChangedMtimes(releaseDir, work, published);
       if (compromised) throw compromised;
       // The release is complete on disk before maven-metadata.xml offers it.
@@ -104,6 +105,7 @@ export async function publishRelease(options: PublishOptions): Promise<Published
         files: published,
         latest: metadata.latest,
         manifestPath: path.join(releaseDir, 'MANIFEST.MF'),
+        signaturePath: signKey === undefined ? null : path.join(releaseDir, 'MANIFEST.MF.sig'),
         zipPath: path.join(releaseDir, 'reg-client.zip'),
       };
     } finally {
@@ -114,8 +116,8 @@ export async function publishRelease(options: PublishOptions): Promise<Published
   }
 }
 
-/** Copies and hashes every file into `work`, then writes MANIFEST.MF and the zip; all fsynced. */
-async function buildRelease(work: string, version: string, files: ReleaseFile[]): Promise<PublishedRelease['files']> {
+/** Copies and hashes every file into `work`, then writes MANIFEST.MF (+ .sig) and the zip; all fsynced. */
+async function buildRelease(work: string, version: string, files: ReleaseFile[], signKey: KeyObject | undefined): Promise<PublishedRelease['files']> {
   await fs.mkdir(path.join(work, 'lib'), { recursive: true });
   const published = await mapLimit(files, COPY_CONCURRENCY, async (file) => {
     const copy = path.join(work, 'lib', ...file.name.split('/'));
@@ -128,6 +130,12 @@ async function buildRelease(work: string, version: string, files: ReleaseFile[])
   });
   const manifest = serializeManifest(createManifest(version, published));
   await fs.writeFile(path.join(work, 'MANIFEST.MF'), manifest);
+  if (signKey !== undefined) {
+    // Signed over the very bytes just written: what the server serves is what was signed.
+    const signature = signManifest(await fs.readFile(path.join(work, 'MANIFEST.MF')), signKey);
+    await fs.writeFile(path.join(work, 'MANIFEST.MF.sig'), signature);
+    await fsyncPath(path.join(work, 'MANIFEST.MF.sig'));
+  }
   const zipPath = path.join(work, 'reg-client.zip');
   await writeReleaseZip(zipPath, manifest, published.map(({ name }) => ({ name, path: path.join(work, 'lib', ...name.split('/')) })));
   await fsyncPath(path.join(work, 'MANIFEST.MF'));

@@ -57,10 +57,10 @@ describe('reg-client-upgrader publish (built CLI)', () => {
     await expect(fs.stat(path.join(base, 'x'))).rejects.toThrow(/ENOENT/);
   });
 
-  it('exits 64 for --sign-key (not available yet), a missing --out and a missing libDir', async () => {
-    const signed = await runBuiltCli(['publish', '1.2.0', libDir, '--out', outRoot, '--sign-key', 'key.pem']);
+  it('exits 64 for an unreadable --sign-key, a missing --out and a missing libDir', async () => {
+    const signed = await runBuiltCli(['publish', '1.2.0', libDir, '--out', outRoot, '--sign-key', path.join(base, 'no-key.pem')]);
     expect(signed.code).toBe(64);
-    expect(signed.stderr).toMatch(/NOT_IMPLEMENTED/);
+    expect(signed.stderr).toMatch(/CONFIG_INVALID/);
     expect((await runBuiltCli(['publish', '1.2.0', libDir])).code).toBe(64);
     expect((await runBuiltCli(['publish', '1.2.0', path.join(base, 'none'), '--out', outRoot])).code).toBe(64);
     await expect(fs.stat(outRoot)).rejects.toThrow(/ENOENT/);

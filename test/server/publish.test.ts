@@ -154,10 +154,10 @@ describe('publishRelease', () => {
     await expect(fs.stat(outRoot)).rejects.toThrow(/ENOENT/);
   });
 
-  it('refuses --sign-key until signing exists, before writing anything', async () => {
-    const error: unknown = await publishRelease({ version: '1.2.0', libDir, outRoot, signKeyPath: 'k.pem' }).catch((e: unknown) => e);
+  it('refuses an unreadable --sign-key before writing anything (signing itself: test/trust)', async () => {
+    const error: unknown = await publishRelease({ version: '1.2.0', libDir, outRoot, signKeyPath: path.join(base, 'no-key.pem') }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
-    expect(error).toMatchObject({ code: 'NOT_IMPLEMENTED', exitCode: 64 });
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID', exitCode: 64 });
     await expect(fs.stat(outRoot)).rejects.toThrow(/ENOENT/);
   });
 

@@ -17,7 +17,7 @@ export function publishCommand(): Command {
     .argument('<version>', 'release version, e.g. 1.2.0.1; re-publishing a version rewrites it (hotfix)')
     .argument('<libDir>', "folder holding the release's lib/ files (nested folders such as sql/<dbVersion>/ kept)")
     .requiredOption('--out <root>', 'server root; the release goes to <root>/registration-client/<version>/')
-    .option('--sign-key <pem>', 'sign MANIFEST.MF with this RSA private key (MANIFEST.MF.sig)')
+    .option('--sign-key <pem>', "sign MANIFEST.MF with this RSA private key (PEM): writes MANIFEST.MF.sig, the raw SHA256withRSA signature MOSIP's launcher verifies")
     // addCommand does not inherit the program's exitOverride: parse errors must reach runCli (exit 64)
     .exitOverride()
     .action(async (version: string, libDir: string, _options: unknown, command: Command) => {
@@ -36,6 +36,7 @@ export function publishCommand(): Command {
           files: result.files.length,
           bytes,
           manifest: result.manifestPath,
+          ...(result.signaturePath === null ? {} : { signature: result.signaturePath }),
           zip: result.zipPath,
           latest: result.latest,
         });
@@ -46,6 +47,7 @@ export function publishCommand(): Command {
           `published ${result.version}: ${result.files.length} files, ${formatBytes(bytes)}`,
           `  release   ${result.releaseDir}`,
           `  manifest  ${result.manifestPath}`,
+          ...(result.signaturePath === null ? [] : [`  signature ${result.signaturePath}`]),
           `  zip       ${result.zipPath}`,
           result.latest === result.version
             ? `  ${result.version} is now the latest version in maven-metadata.xml`

@@ -1,0 +1,113 @@
+// Fixtures of the trust tests: openssl-made keys and certificates, signed releases, and the
+// station's files that a refused run must leave exactly as they were.
+import { execFileSync } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { publishRelease } from '../../src/server/publish.js';
+import { bytesFor, hashTree, tempDir, writeTree } from '../helpers/station.js';
+
+/** True when the openssl command line is installed (every trust test makes its keys with it). */
+export const opensslAvailable = (() => {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** True when a JDK is installed (to verify signatures as MOSIP's Java launcher does). */
+export const javaAvailable = (() => {
+  try {
+    execFileSync('java', ['-version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** An RSA key pair as PEM files. */
+export interface KeyPair {
+  privateKey: string;
+  publicKey: string;
+}
+
+/** Makes a 2048-bit RSA key pair with openssl, as a release engineer would. */
+export async function makeKeyPair(prefix = 'signing'): Promise<KeyPair> {
+  const dir = await tempDir('rcu-keys-');
+  const privateKey = path.join(dir, `${prefix}-private.pem`);
+  const publicKey = path.join(dir, `${prefix}-public.pem`);
+  execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', privateKey], { stdio: 'ignore' });
+  execFileSync('openssl', ['pkey', '-in', privateKey, '-pubout', '-out', publicKey], { stdio: 'ignore' });
+  return { privateKey, publicKey };
+}
+
+/** `openssl dgst -sha256 -sign key file`: the raw signature openssl makes. */
+export function opensslSign(privateKey: string, file: string): Buffer {
+  return execFileSync('openssl', ['dgst', '-sha256', '-sign', privateKey, file]);
+}
+
+/** `openssl dgst -sha256 -verify pub -signature sig file`: true when openssl says "Verified OK". */
+export function opensslVerifies(publicKey: string, signature: string, file: string): boolean {
+  try {
+    return execFileSync('openssl', ['dgst', '-sha256', '-verify', publicKey, '-signature', signature, file]).toString().includes('Verified OK');
+  } catch {
+    return false;
+  }
+}
+
+/** A CA and a server certificate it signed for 127.0.0.1, all openssl-made. */
+export interface TlsFiles {
+  caCert: string;
+  serverKey: string;
+  serverCert: string;
+}
+
+/** Makes a self-signed CA and a server certificate for IP 127.0.0.1 signed by it. */
+export async function makeTlsFiles(): Promise<TlsFiles> {
+  const dir = await tempDir('rcu-tls-');
+  const file = (name: string) => path.join(dir, name);
+  const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore', cwd: dir });
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Test Upgrade CA']);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
+  await fs.writeFile(file('ext.cnf'), 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n');
+  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf']);
+  return { caCert: file('ca.pem'), serverKey: file('server.key'), serverCert: file('server.pem') };
+}
+
+/** The files of a small release (two core jars, a library, a DB script). */
+export function releaseFiles(version: string, extra: Record<string, Buffer | string> = {}): Record<string, Buffer | string> {
+  return {
+    [`registration-client-${version}.jar`]: bytesFor(`client-${version}`, 40_000),
+    [`registration-services-${version}.jar`]: bytesFor(`services-${version}`, 30_000),
+    'common-lib.jar': bytesFor(`common-${version}`, 20_000),
+    [`sql/${version}/initial_db_scripts.sql`]: 'SELECT 1;\n',
+    ...extra,
+  };
+}
+
+/** Publishes a release from a file map, signed when a private key is given. */
+export async function publishSigned(root: string, version: string, files: Record<string, Buffer | string>, signKeyPath?: string): Promise<void> {
+  const libDir = await tempDir('rcu-lib-');
+  await writeTree(libDir, files);
+  await publishRelease({ version, libDir, outRoot: root, signKeyPath });
+  await fs.rm(libDir, { recursive: true, force: true });
+}
+
+/** Path of a published release's file (`MANIFEST.MF`, `MANIFEST.MF.sig`, `lib/…`). */
+export function releasePath(root: string, version: string, name: string): string {
+  return path.join(root, 'registration-client', version, ...name.split('/'));
+}
+
+/** Everything a refused run must not change: lib/, bin/, MANIFEST.MF and its signature. */
+export async function stationSnapshot(clientDir: string): Promise<Record<string, string>> {
+  const snap: Record<string, string> = {};
+  for (const part of ['lib', 'bin']) {
+    for (const [name, hash] of Object.entries(await hashTree(path.join(clientDir, part)))) snap[`${part}/${name}`] = hash;
+  }
+  for (const name of ['MANIFEST.MF', 'MANIFEST.MF.sig']) {
+    const file = path.join(clientDir, name);
+    snap[name] = existsSync(file) ? (await fs.readFile(file)).toString('base64') : '(absent)';
+  }
+  return snap;
+}
