@@ -87,6 +87,8 @@ export async function startLiveInspector<TContext>(options: LiveInspectorOptions
       from: entries.at(-1)?.to ?? null,
       to,
       event: event.event.type,
+      // One actor per run: a caller that runs the machine several times (the demo) gets one group per run.
+      runId: event.rootId,
       detail,
     };
     entries.push(entry);

@@ -98,6 +98,7 @@ describe('live inspector', () => {
       [3, 'fetching', 'done', 'xstate.done.actor.fetchFiles'],
     ]);
     expect(session.entries[2]).toMatchObject({ at: '2026-01-02T03:04:05.000Z', detail: { files: ['a.jar', 'b.jar'] } });
+    expect(new Set(session.entries.map((e) => e.runId)).size).toBe(1);
   });
 
   it('streams entries after the one the page has, then the end of the run', async () => {

@@ -7,7 +7,7 @@ export const PAGE_SCRIPT = String.raw`
 (() => {
   'use strict';
   const $ = (id) => document.getElementById(id);
-  const view = { session: null, entries: [], cursor: -1, follow: true };
+  const view = { session: null, entries: [], cursor: -1, follow: true, runs: 0 };
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -127,7 +127,7 @@ export const PAGE_SCRIPT = String.raw`
       return;
     }
     title.append(el('span', '', entry.from || '·'), el('span', 'arrow', '→'), el('span', '', entry.to));
-    meta.textContent = [describeEvent(entry.event), entry.at, entry.command, entry.runId ? 'run ' + entry.runId.slice(0, 8) : '']
+    meta.textContent = [describeEvent(entry.event), entry.at, entry.command, entry.command && entry.runId ? 'run ' + entry.runId.slice(0, 8) : '']
       .filter(Boolean).join(' · ');
     const changed = changesOf(view.cursor);
     for (const [key, value] of flatten(entry.detail, '', new Map())) {
@@ -170,7 +170,9 @@ export const PAGE_SCRIPT = String.raw`
     const entry = view.entries[index];
     const previous = view.entries[index - 1];
     if (entry.runId && (!previous || previous.runId !== entry.runId)) {
-      list.appendChild(el('li', 'run', (entry.command || 'run') + ' · ' + entry.at.slice(0, 10) + ' · run ' + entry.runId.slice(0, 8)));
+      view.runs += 1;
+      const name = entry.command ? entry.command + ' · run ' + entry.runId.slice(0, 8) : 'run ' + view.runs;
+      list.appendChild(el('li', 'run', name + ' · ' + entry.at.slice(0, 10)));
     }
     list.appendChild(timelineRow(index));
     $('empty').hidden = true;
@@ -235,6 +237,7 @@ export const PAGE_SCRIPT = String.raw`
   function start(session) {
     view.session = session;
     view.entries = [];
+    view.runs = 0;
     $('chart').innerHTML = session.svg;
     $('mode').textContent = session.mode;
     $('mode').classList.add(session.mode);
