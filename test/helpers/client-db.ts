@@ -31,7 +31,8 @@ export function createClientDb(clientDir: string, version: string, rows = 200): 
 
 /** Reads what upgrade tests assert on: version, tables, registration count, history rows. */
 export function readClientDb(file: string): { version: string | undefined; tables: string[]; registrations: number; history: Array<{ version: string; outcome: string }> } {
-  const db = new Database(file, { readonly: true });
+  // Read-write: after a kill mid-transaction SQLite must roll the hot journal back on open.
+  const db = new Database(file);
   try {
     const version = (db.prepare("SELECT val FROM global_param WHERE code = 'mosip.reg.services.current.version'").get() as { val: string } | undefined)?.val;
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
