@@ -2,7 +2,7 @@
 // environment, command-line flags; later wins — and validates it once, before anything is touched.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, UpgradeError } from '../errors.js';
+import { ConfigError, redactUrl, UpgradeError } from '../errors.js';
 import { parseProperties } from '../formats/properties.js';
 import { SETTINGS, type SettingName, type Settings, type SettingSpec, type SettingValue } from './settings.js';
 
@@ -31,7 +31,8 @@ export const PROPERTIES_FILES = ['mosip-application.properties', 'spring.propert
 
 const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];
 
-function invalid(key: string, value: string, expected: string, where: string): ConfigError {
+function invalid(key: string, raw: string, expected: string, where: string): ConfigError {
+  const value = redactUrl(raw); // a URL setting may carry user:password@
   return new ConfigError(
     'CONFIG_INVALID',
     `invalid configuration: ${key} = '${value}' in ${where}; expected ${expected}`,

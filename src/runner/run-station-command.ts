@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { InspectionEvent } from 'xstate';
 import { loadConfig, type UpgraderConfig } from '../config/load-config.js';
-import { toErrorInfo, type ErrorInfo } from '../errors.js';
+import { SETTINGS } from '../config/settings.js';
+import { redactUrl, toErrorInfo, type ErrorInfo } from '../errors.js';
 import { exitCodeFor, type RunResult } from '../machines/run-result.js';
 import type { CycleCommand } from '../machines/station-machine.js';
 import { openSqliteSnapshotStore, type SnapshotStore } from '../persistence/index.js';
@@ -13,6 +14,7 @@ import { createHashPool } from '../services/hash-pool.js';
 import { createHttpClient } from '../services/http-client.js';
 import { readLocalManifest } from '../services/local-manifest.js';
 import { createFileLogger, type LogLevel } from '../services/logger.js';
+import { loadPublicKey, type TrustedKey } from '../services/manifest-signature.js';
 import { acquireStationLock } from '../services/station-lock.js';
 import { treeSize } from '../services/copy-tree.js';
 import { runMachine } from './run-machine.js';
@@ -65,11 +67,27 @@ async function progressFingerprint(upgradeDir: string): Promise<string> {
   return `${staging}:${journal}`;
 }
 
+/** A file named by a setting: relative to the client folder in a properties file, else to the working directory. */
+function settingFile(config: UpgraderConfig, name: 'publicKey' | 'caFile'): string | undefined {
+  const value = config[name];
+  if (value === undefined || value === '') return undefined;
+  return config.sources[name] === 'properties' ? path.resolve(config.clientDir, value) : path.resolve(value);
+}
+
+/** Key of the highest version maven-metadata.xml at this URL ever announced (freeze detection). */
+function latestSeenKey(metadataUrl: string | undefined): string {
+  return `latest-version-seen:${redactUrl(metadataUrl ?? '')}`;
+}
+
 /** Runs `start` or `upgrade` for a station; never throws — failures come back with their exit code. */
 export async function runStationCommand(command: CycleCommand, options: StationCommandOptions): Promise<RunResult> {
   let config: UpgraderConfig;
+  let trusted: TrustedKey | undefined;
   try {
     config = await loadConfig({ clientDir: options.clientDir, flags: options.flags ?? {}, env: options.env ?? process.env });
+    const keyFile = settingFile(config, 'publicKey');
+    // Read before anything is touched: a bad key is a configuration error (64).
+    if (keyFile !== undefined) trusted = await loadPublicKey(keyFile, SETTINGS.publicKey.property);
   } catch (error) {
     return failure(command, toErrorInfo(error, 'CONFIG_INVALID'));
   }
@@ -91,23 +109,41 @@ export async function runStationCommand(command: CycleCommand, options: StationC
       logger.warn('environment=LOCAL: validation and patching skipped, as in MOSIP');
       return { ...restingResult(command, 'ready', null, installedVersion), warnings: ['environment=LOCAL: validation skipped'] };
     }
+    if (trusted === undefined) {
+      logger.warn(`no public key configured (${SETTINGS.publicKey.property} / --public-key): manifests are checked by hash only, as in MOSIP 1.2; a server or man in the middle can change them`);
+    } else {
+      logger.info(`manifests must be signed: public key ${trusted.file}`);
+    }
     release = await acquireStationLock(paths.upgradeDir, command, logger);
     store = await openSqliteSnapshotStore(paths.stateDb, { log: (level, message) => logger[level](message) });
+    const openStore = store;
+    const seenKey = latestSeenKey(config.metadataUrl ?? config.serverUrl);
+    const latestSeen = { get: () => openStore.getValue(seenKey), set: (version: string) => openStore.setValue(seenKey, version) };
+    const caFile = settingFile(config, 'caFile');
     const client = createHttpClient({
       connectTimeoutMs: config.connectTimeoutMs,
       readTimeoutMs: config.readTimeoutMs,
       retry: { retries: config.retries, baseDelayMs: 500, maxDelayMs: 30_000 },
       env: options.env ?? process.env,
+      ...(caFile === undefined ? {} : { caFile }),
     });
     logger.info(`${command}: ${path.resolve(config.clientDir)}, installed ${installedVersion}`, {
-      server: config.serverUrl ?? null,
+      server: config.serverUrl === undefined ? null : redactUrl(config.serverUrl),
       offline: options.offline === true,
     });
     const result = await runMachine({
       params: { command, runId, installedVersion, offline: options.offline === true, allowDowngrade: config.allowDowngrade },
       progress: () => progressFingerprint(paths.upgradeDir),
       crashLoopLimit: config.crashLoopLimit,
-      services: createStationServices({ config, client, pool, logger, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }),
+      services: createStationServices({
+        config,
+        client,
+        pool,
+        logger,
+        latestSeen,
+        ...(trusted === undefined ? {} : { trusted }),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      }),
       store,
       logger,
       runId,

@@ -3,11 +3,11 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Got } from 'got';
 import type { UpgraderConfig } from '../config/load-config.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, redactUrl } from '../errors.js';
 import type { StationServices } from '../machines/station-services.js';
 import { applyStaged } from '../services/apply-staged.js';
 import { backupStation } from '../services/backup-station.js';
-import { checkUpgrade } from '../services/check-upgrade.js';
+import { checkUpgrade, type LatestSeenMemory } from '../services/check-upgrade.js';
 import { finishUpgrade } from '../services/finish-upgrade.js';
 import { rollbackStation } from '../services/rollback-station.js';
 import { stageRelease } from '../services/stage-release.js';
@@ -16,6 +16,7 @@ import type { DownloadProgress } from '../services/download.js';
 import type { HashPool } from '../services/hash-pool.js';
 import { readLocalManifest } from '../services/local-manifest.js';
 import type { Logger } from '../services/logger.js';
+import type { TrustedKey } from '../services/manifest-signature.js';
 import { patchLib } from '../services/patch-lib.js';
 import { probeServer } from '../services/probe-server.js';
 import { syncManifest } from '../services/sync-manifest.js';
@@ -52,6 +53,10 @@ export interface ServiceDeps {
   client: Got;
   pool: HashPool;
   logger: Logger;
+  /** The public key manifests must be signed with; absent = hashes only (MOSIP 1.2). */
+  trusted?: TrustedKey;
+  /** Remembers the highest version the server announced (freeze detection). */
+  latestSeen?: LatestSeenMemory;
   onProgress?: (progress: DownloadProgress) => void;
 }
 
@@ -69,6 +74,7 @@ function requireServerUrl(config: UpgraderConfig): string {
 /** The StationServices of a run, backed by the file system and the upgrade server. */
 export function createStationServices(deps: ServiceDeps): StationServices {
   const { config, client, pool, logger } = deps;
+  const trust = deps.trusted === undefined ? {} : { trusted: deps.trusted };
   const paths = stationPaths(config.clientDir);
   const retry = { retries: config.retries, baseDelayMs: 500, maxDelayMs: 30_000 };
   const progress = deps.onProgress === undefined ? {} : { onProgress: deps.onProgress };
@@ -84,16 +90,17 @@ export function createStationServices(deps: ServiceDeps): StationServices {
       if (input.offline) return { online: false, reason: '--offline' };
       const url = config.healthUrl ?? config.metadataUrl ?? requireServerUrl(config);
       const result = await probeServer(client, url, config.probeTimeoutMs, signal);
-      logger.info(result.online ? `server reachable: ${url}` : `offline: ${result.reason ?? ''}`);
+      logger.info(result.online ? `server reachable: ${redactUrl(url)}` : `offline: ${result.reason ?? ''}`);
       return result;
     },
     syncManifest: (input, signal) =>
       syncManifest(
-        { client, serverUrl: requireServerUrl(config), clientDir: config.clientDir, logger, signal },
+        { client, serverUrl: requireServerUrl(config), clientDir: config.clientDir, logger, ...trust, signal },
         input.installedVersion,
       ),
     verifyFiles: async () => {
-      const local = await readLocalManifest(config.clientDir);
+      // With a key, the local manifest's own signature is re-checked too (offline included).
+      const local = await readLocalManifest(config.clientDir, deps.trusted);
       const findings = await verifyLib(paths.libDir, local.manifest, pool);
       logger.info(
         `verified ${findings.fileCount} file(s), ${findings.totalBytes} bytes: ${findings.missing.length} missing, ${findings.mismatched.length} changed, ${findings.unknown.length} unknown`,
@@ -123,6 +130,7 @@ export function createStationServices(deps: ServiceDeps): StationServices {
           metadataUrl: config.metadataUrl ?? `${requireServerUrl(config)}maven-metadata.xml`,
           versionMappings: config.versionMappings,
           logger,
+          ...(deps.latestSeen === undefined ? {} : { latestSeen: deps.latestSeen }),
           signal,
         },
         input.installedVersion,
@@ -149,6 +157,7 @@ export function createStationServices(deps: ServiceDeps): StationServices {
           concurrency: config.concurrency,
           retry,
           logger,
+          ...trust,
           ...progress,
           signal,
         },

@@ -11,6 +11,7 @@ import type { HashPool } from './hash-pool.js';
 import { assertNoSymlinkedFolders, pruneEmptyFolders, resolveInLib } from './lib-paths.js';
 import { localManifestPath, readLocalManifest } from './local-manifest.js';
 import type { Logger } from './logger.js';
+import { copySignature } from './manifest-signature.js';
 import { planApply, type ApplyStep } from './plan-apply.js';
 import { readStagedMarker, stagedReleaseDir } from './stage-release.js';
 
@@ -89,6 +90,8 @@ export async function applyStaged(deps: ApplyDeps, input: UpgradeStepInput): Pro
     } else if (step.op === 'delete') {
       await fs.rm(resolveInLib(libDir, step.name), { force: true });
     } else {
+      // The signature goes with the manifest it signs (just before it: MANIFEST.MF is the commit).
+      await copySignature(path.join(stageDir, 'MANIFEST.MF'), localManifestPath(deps.clientDir));
       await writeFileAtomic(localManifestPath(deps.clientDir), stagedBytes);
       deps.logger.info(`committed ${input.targetVersion}: MANIFEST.MF written`);
     }

@@ -10,6 +10,7 @@ import { fsyncDir, writeFileAtomic } from './atomic-file.js';
 import { backupClientDb } from './client-db/backup-db.js';
 import { copyTree, treeSize } from './copy-tree.js';
 import type { Logger } from './logger.js';
+import { copySignature } from './manifest-signature.js';
 
 /** Written last into a backup folder: what it holds and which upgrade took it. */
 export interface BackupMarker {
@@ -134,6 +135,7 @@ export async function backupStation(deps: BackupDeps, input: UpgradeStepInput): 
       }
     }
     await fs.copyFile(path.join(deps.clientDir, 'MANIFEST.MF'), path.join(dir, 'MANIFEST.MF'));
+    await copySignature(path.join(deps.clientDir, 'MANIFEST.MF'), path.join(dir, 'MANIFEST.MF'));
     parts.push('MANIFEST.MF');
     const db = await backupClientDb(deps.dbPath, path.join(dir, 'db', path.basename(deps.dbPath)));
     if (!('absent' in db)) parts.push(`db/${path.basename(deps.dbPath)}`);

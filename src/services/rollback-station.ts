@@ -12,6 +12,7 @@ import { BACKUP_MARKER, listBackups, type BackupMarker } from './backup-station.
 import { restoreClientDb } from './client-db/backup-db.js';
 import { mirrorTree } from './copy-tree.js';
 import type { Logger } from './logger.js';
+import { copySignature } from './manifest-signature.js';
 import { stagedReleaseDir } from './stage-release.js';
 
 /** What rollback needs. */
@@ -59,7 +60,8 @@ async function restoreFromBackup(deps: RollbackDeps, dir: string, marker: Backup
     await restoreClientDb(dbBackup, deps.dbPath);
     restored.push(`db/${path.basename(deps.dbPath)}`);
   }
-  // MANIFEST.MF last: once it names the old version again, the rollback is committed.
+  // MANIFEST.MF last (its signature just before it): once it names the old version again, the rollback is committed.
+  await copySignature(path.join(dir, 'MANIFEST.MF'), path.join(deps.clientDir, 'MANIFEST.MF'));
   await writeFileAtomic(path.join(deps.clientDir, 'MANIFEST.MF'), await fs.readFile(path.join(dir, 'MANIFEST.MF')));
   restored.push('MANIFEST.MF');
   return restored;

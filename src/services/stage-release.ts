@@ -7,10 +7,10 @@ import { parseManifest } from '../formats/manifest.js';
 import type { StageOutput, UpgradeStepInput } from '../machines/station-services.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { downloadAll, type DownloadProgress } from './download.js';
-import { fetchBytes } from './fetch-resource.js';
 import { resolveInLib } from './lib-paths.js';
 import { readLocalManifest } from './local-manifest.js';
 import type { Logger } from './logger.js';
+import { fetchSignedManifest, storeReceivedManifest, type TrustedKey } from './manifest-signature.js';
 import { releaseFileUrl } from './patch-lib.js';
 import { filesToStage, planApply } from './plan-apply.js';
 import type { RetryPolicy } from './retry-delay.js';
@@ -46,6 +46,8 @@ export interface StageDeps {
   concurrency: number;
   retry: RetryPolicy;
   logger: Logger;
+  /** With a key, the new manifest must carry a valid MANIFEST.MF.sig (DESIGN §10). */
+  trusted?: TrustedKey;
   onProgress?: (progress: DownloadProgress) => void;
   signal?: AbortSignal;
 }
@@ -59,8 +61,10 @@ export async function stageRelease(deps: StageDeps, input: UpgradeStepInput): Pr
   }
   await fs.rm(path.join(dir, 'staged.json'), { force: true });
   const url = releaseManifestUrl(deps.serverUrl, input.targetVersion);
-  const { body } = await fetchBytes(deps.client, url, deps.signal === undefined ? {} : { signal: deps.signal });
-  const next = parseManifest(body, url);
+  // Verified before it is parsed, and before any file of the release is fetched.
+  const received = await fetchSignedManifest(deps.client, url, deps.trusted, deps.signal);
+  if (received.signature !== null) deps.logger.info(`signature of the ${input.targetVersion} manifest verified with ${deps.trusted?.file ?? ''}`);
+  const next = parseManifest(received.body, url);
   const installed = (await readLocalManifest(deps.clientDir)).manifest;
   const plan = planApply(installed, next);
   const wanted = filesToStage(plan);
@@ -77,8 +81,8 @@ export async function stageRelease(deps: StageDeps, input: UpgradeStepInput): Pr
     signal: deps.signal,
     onFileDone: (result) => deps.logger.info(`staged ${result.label}`, { bytes: result.bytesFetched }),
   });
-  // The exact bytes received, never re-serialised: what was verified is what gets installed.
-  await writeFileAtomic(path.join(dir, 'MANIFEST.MF'), body);
+  // The exact bytes received, never re-serialised, with their signature: what was verified is what gets installed.
+  await storeReceivedManifest(path.join(dir, 'MANIFEST.MF'), received);
   const done: StagedMarker = { cycleId: input.cycleId, version: input.targetVersion, files: wanted.map((f) => f.name) };
   await writeFileAtomic(path.join(dir, 'staged.json'), JSON.stringify(done));
   return {

@@ -3,8 +3,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { createManifest, parseManifest, serializeManifest } from '../../src/formats/manifest.js';
 import { publishRelease } from '../../src/server/publish.js';
-import { bytesFor, hashTree, tempDir, writeTree } from '../helpers/station.js';
+import { bytesFor, hashTree, sha256, tempDir, writeTree } from '../helpers/station.js';
 
 /** True when the openssl command line is installed (every trust test makes its keys with it). */
 export const opensslAvailable = (() => {
@@ -110,4 +111,11 @@ export async function stationSnapshot(clientDir: string): Promise<Record<string,
     snap[name] = existsSync(file) ? (await fs.readFile(file)).toString('base64') : '(absent)';
   }
   return snap;
+}
+
+/** A manifest as an attacker rewrites it: the entry `name` now blesses `content` (added if absent). */
+export function blessInManifest(manifest: Buffer, name: string, content: Buffer): Buffer {
+  const parsed = parseManifest(manifest);
+  const files = parsed.entries.filter((entry) => entry.name !== name).map((entry) => ({ name: entry.name, hash: entry.hash }));
+  return serializeManifest(createManifest(parsed.version, [...files, { name, hash: sha256(content) }]));
 }
