@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import type { StationContext } from '../machines/station-machine.js';
 import { MACHINE_VERSION } from '../machines/station-machine.js';
-import { openSqliteSnapshotStore, type TransitionRecord } from '../persistence/index.js';
+import { createSqliteDataSource, openSqliteSnapshotStore, type TransitionRecord } from '../persistence/index.js';
+import { readDbVersion } from '../services/client-db/db-version.js';
 import { readLocalManifest } from '../services/local-manifest.js';
 import { stationPaths } from './station-services-impl.js';
 
@@ -20,6 +21,24 @@ export interface StationStatus {
   patched: string[];
   removed: string[];
   machineVersion: string | null;
+  /** Version recorded in the client database (global_param), null without a database. */
+  dbVersion: string | null;
+  /** The version upgrade in progress, if any: target, backup folder, whether the DB upgrade waits for a retry. */
+  pending: { targetVersion: string; fromVersion: string; backupDir: string | null; staged: boolean; dbUpgradePending: boolean } | null;
+}
+
+/** The client database's version, read through a TypeORM data source that runs no migration. */
+async function readClientDbVersion(dbPath: string, fallback: string): Promise<string | null> {
+  if (!existsSync(dbPath)) return null;
+  const ds = createSqliteDataSource({ database: dbPath, entities: [], migrations: [], wal: false });
+  try {
+    await ds.initialize();
+    return await readDbVersion(ds, fallback);
+  } catch {
+    return null;
+  } finally {
+    if (ds.isInitialized) await ds.destroy();
+  }
 }
 
 /** Reads the station's persisted state and installed version. */
@@ -38,6 +57,8 @@ export async function readStationStatus(clientDir: string): Promise<StationStatu
     patched: [],
     removed: [],
     machineVersion: null,
+    dbVersion: await readClientDbVersion(paths.dbPath, installed?.manifest.version ?? 'unknown'),
+    pending: null,
   };
   if (!existsSync(paths.stateDb)) return status;
   const store = await openSqliteSnapshotStore(paths.stateDb);
@@ -56,6 +77,16 @@ export async function readStationStatus(clientDir: string): Promise<StationStatu
     status.error = snapshot.context.error;
     status.patched = snapshot.context.patched;
     status.removed = snapshot.context.removed;
+    const upgrade = snapshot.context.upgrade;
+    if (upgrade !== null && upgrade !== undefined && !upgrade.finished) {
+      status.pending = {
+        targetVersion: upgrade.targetVersion,
+        fromVersion: upgrade.fromVersion,
+        backupDir: upgrade.backupDir,
+        staged: upgrade.staged !== null,
+        dbUpgradePending: upgrade.dbUpgradePending,
+      };
+    }
     return status;
   } finally {
     await store.close();

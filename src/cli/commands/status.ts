@@ -23,7 +23,15 @@ export function statusCommand(): Command {
         `announced: ${status.latestVersion ?? '-'}${status.upgradeAvailable ? ' (upgrade available)' : ''}`,
         `last run:  ${status.lastRun === null ? '-' : `${status.lastRun.at} ${status.lastRun.command}`}`,
       ];
-      if (status.restartRequired) lines.push('pending:   an upgrade is staged: restart the client to apply it');
+      if (status.dbVersion !== null) lines.push(`database:  ${status.dbVersion}`);
+      if (status.pending !== null) {
+        const p = status.pending;
+        let what = `upgrade ${p.fromVersion} → ${p.targetVersion}`;
+        if (status.restartRequired) what += ' staged: restart the client to apply it';
+        else if (p.dbUpgradePending) what += ': database upgrade failed and was rolled back; the next start retries it';
+        lines.push(`pending:   ${what}`);
+        if (p.backupDir !== null) lines.push(`backup:    ${p.backupDir}`);
+      }
       if (status.error !== null) lines.push(`error:     ${status.error.message} [${status.error.code}]`);
       process.stdout.write(`${lines.join('\n')}\n`);
     });
