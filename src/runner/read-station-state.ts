@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import type { StationContext } from '../machines/station-machine.js';
 import { MACHINE_VERSION } from '../machines/station-machine.js';
-import { createSqliteDataSource, openSqliteSnapshotStore, type TransitionRecord } from '../persistence/index.js';
+import { DataSource } from 'typeorm';
+import { openSqliteSnapshotStore, type TransitionRecord } from '../persistence/index.js';
 import { readDbVersion } from '../services/client-db/db-version.js';
 import { readLocalManifest } from '../services/local-manifest.js';
 import { stationPaths } from './station-services-impl.js';
@@ -30,7 +31,8 @@ export interface StationStatus {
 /** The client database's version, read through a TypeORM data source that runs no migration. */
 async function readClientDbVersion(dbPath: string, fallback: string): Promise<string | null> {
   if (!existsSync(dbPath)) return null;
-  const ds = createSqliteDataSource({ database: dbPath, entities: [], migrations: [], wal: false });
+  // Read-only and without migrations: `status` must never change the client's database.
+  const ds = new DataSource({ type: 'better-sqlite3', database: dbPath, readonly: true, migrationsRun: false, synchronize: false, logging: false });
   try {
     await ds.initialize();
     return await readDbVersion(ds, fallback);

@@ -42,7 +42,12 @@ describe('start survives SIGKILL at any moment', () => {
     let kills = 0;
     try {
       for (let i = 0; i < ITERATIONS; i += 1) {
-        const run = await runCli(args, { killAfterMs: 250 + Math.floor(random() * 1200) });
+        // Half the kills at a random instant of the whole run, half while files are downloading.
+        const staging = path.join(client, '.upgrade', 'staging', 'patch');
+        const run =
+          i % 2 === 0
+            ? await runCli(args, { killAfterMs: 250 + Math.floor(random() * 1200) })
+            : await runCli(args, { killWhen: { when: () => existsSync(staging), afterMs: Math.floor(random() * 600) } });
         if (run.signal === 'SIGKILL') kills += 1;
         // Invariant: every file in lib/ is one the manifest lists, complete and verified.
         const now = await hashTree(lib);

@@ -86,7 +86,15 @@ export interface CliRun {
 }
 
 /** Runs the built CLI with args; parses stdout as JSON when it is one. */
-export function runCli(args: string[], options: { env?: Record<string, string>; killAfterMs?: number } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  options: {
+    env?: Record<string, string>;
+    killAfterMs?: number;
+    /** SIGKILL `afterMs` after `when()` first holds (polled every 20 ms): kills that land mid-work. */
+    killWhen?: { when: () => boolean; afterMs: number };
+  } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
       env: { ...process.env, NO_COLOR: '1', ...options.env },
@@ -97,9 +105,19 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
+    let delayed: NodeJS.Timeout | undefined;
+    const killWhen = options.killWhen;
+    const poll =
+      killWhen === undefined
+        ? undefined
+        : setInterval(() => {
+            if (delayed === undefined && killWhen.when()) delayed = setTimeout(() => child.kill('SIGKILL'), killWhen.afterMs);
+          }, 20);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       if (timer !== undefined) clearTimeout(timer);
+      if (poll !== undefined) clearInterval(poll);
+      if (delayed !== undefined) clearTimeout(delayed);
       let json: Record<string, unknown> | undefined;
       try {
         json = JSON.parse(stdout) as Record<string, unknown>;
