@@ -1,0 +1,140 @@
+// The station machine's vocabulary (DESIGN §5): its types, the actors it invokes by name, and the
+// guards and actions it decides with — all pure. The states that use them are in station-machine.ts.
+import { assign, setup } from 'xstate';
+import type { ErrorCode } from '../errors.js';
+import {
+  classifyError,
+  describeDamage,
+  initialContext,
+  isOffered,
+  needsRepair,
+  newUpgrade,
+  type LaunchParams,
+  type StationContext,
+  type UpgradeContext,
+} from './station-context.js';
+import {
+  unprovidedStationActors,
+  type ApplyOutput,
+  type BackupOutput,
+  type CheckUpgradeOutput,
+  type DbUpgradeOutput,
+  type ManifestSyncOutput,
+  type PatchOutput,
+  type ProbeOutput,
+  type RollbackOutput,
+  type RollbackPhase,
+  type StageOutput,
+  type VerifyOutput,
+} from './station-services.js';
+
+/** Events the machine accepts from outside; everything else comes from its invoked actors. */
+export type StationEvent = { type: 'LAUNCH'; params: LaunchParams };
+
+function withUpgrade(context: StationContext, change: Partial<UpgradeContext>): UpgradeContext {
+  return { ...(context.upgrade ?? newUpgrade(context)), ...change };
+}
+
+/** The setup every state of the station machine refers to by name. */
+export const stationSetup = setup({
+  types: {
+    context: {} as StationContext,
+    events: {} as StationEvent,
+    input: {} as LaunchParams,
+  },
+  actors: unprovidedStationActors(),
+  guards: {
+    offlineRequested: ({ context }) => context.offline,
+    rollbackRequested: ({ context }) => context.command === 'rollback',
+    upgradeRequested: ({ context }) => context.command === 'upgrade',
+    isOnline: (_, output: ProbeOutput) => output.online,
+    filesIntact: (_, verify: VerifyOutput) => !needsRepair(verify),
+    newerAnnounced: ({ context }, output: CheckUpgradeOutput) => isOffered(output, context.allowDowngrade),
+    upgradeRequestedAndOffered: ({ context }, output: CheckUpgradeOutput) =>
+      context.command === 'upgrade' && isOffered(output, context.allowDowngrade),
+    launchedToApply: (_, params: LaunchParams) => params.command === 'start',
+    launchedToRollback: (_, params: LaunchParams) => params.command === 'rollback',
+    dbRetryPending: ({ context }, params: LaunchParams) =>
+      context.upgrade?.dbUpgradePending === true && params.command !== 'rollback',
+    operatorRollback: ({ context }) => context.upgrade?.rollbackPhase === 'operator',
+    dbRollback: ({ context }) => context.upgrade?.rollbackPhase === 'dbUpgrade',
+  },
+  actions: {
+    startCycle: assign((_, params: LaunchParams) => initialContext(params)),
+    resumeUpgrade: assign(({ context }, params: LaunchParams) =>
+      initialContext({ ...params, installedVersion: context.installedVersion }, context.upgrade),
+    ),
+    recordProbe: assign((_, output: ProbeOutput) => ({
+      online: output.online,
+      offlineReason: output.online ? null : (output.reason ?? 'server unreachable'),
+    })),
+    recordManifest: assign((_, output: ManifestSyncOutput) => ({
+      serverVersion: output.serverVersion,
+      manifestReplaced: output.replacedLocal,
+    })),
+    recordVerify: assign((_, verify: VerifyOutput) => ({ verify })),
+    recordPatch: assign((_, output: PatchOutput) => ({
+      patched: output.patched,
+      removed: output.removed,
+      bytesFetched: output.bytesFetched,
+    })),
+    recordUpgradeCheck: assign(({ context }, output: CheckUpgradeOutput) => ({
+      latestVersion: output.latestVersion,
+      upgradeAvailable: isOffered(output, context.allowDowngrade),
+      warnings: output.warning === undefined ? context.warnings : [...context.warnings, output.warning],
+    })),
+    beginUpgrade: assign(({ context }) => ({ upgrade: newUpgrade(context) })),
+    recordBackup: assign(({ context }, output: BackupOutput) => ({ upgrade: withUpgrade(context, { backupDir: output.backupDir }) })),
+    recordStage: assign(({ context }, output: StageOutput) => ({
+      upgrade: withUpgrade(context, { staged: output }),
+      bytesFetched: context.bytesFetched + output.bytesFetched,
+    })),
+    recordApply: assign(({ context }, output: ApplyOutput) => ({
+      upgrade: withUpgrade(context, { applied: output }),
+      installedVersion: context.upgrade?.targetVersion ?? context.installedVersion,
+      patched: [...output.replaced, ...output.added],
+      removed: output.deleted,
+    })),
+    recordDbUpgrade: assign(({ context }, output: DbUpgradeOutput) => ({
+      upgrade: withUpgrade(context, { dbApplied: output.applied, dbUpgradePending: false }),
+    })),
+    enterRollback: assign(({ context }, phase: RollbackPhase) => ({
+      upgrade: withUpgrade(context, { rollbackPhase: phase }),
+    })),
+    recordRollback: assign((_, output: RollbackOutput) => ({ installedVersion: output.installedVersion, upgrade: null })),
+    keepDbRetryPending: assign(({ context }) => ({
+      upgrade: withUpgrade(context, { dbUpgradePending: true, rollbackPhase: null }),
+    })),
+    markFinished: assign(({ context }) => ({ upgrade: withUpgrade(context, { finished: true }) })),
+    warnCleanup: assign(({ context }, { error }: { error: unknown }) => ({
+      warnings: [...context.warnings, `cleanup after the upgrade failed: ${classifyError(error, 'IO_FAILED').message}`],
+    })),
+    failNoUpgrade: assign(({ context }) => ({
+      error: {
+        code: 'NO_UPGRADE_ANNOUNCED' as const,
+        message:
+          context.online === false
+            ? `the upgrade server is not reachable (${context.offlineReason ?? 'offline'}): nothing to upgrade to`
+            : `no newer version than ${context.installedVersion} is announced (latest: ${context.latestVersion ?? 'none'}): nothing to upgrade`,
+      },
+    })),
+    failOfflineDamage: assign((_, verify: VerifyOutput) => ({
+      error: {
+        code: 'OFFLINE_FILES_BAD' as const,
+        message: `offline and lib/ does not match MANIFEST.MF ${verify.version} (${describeDamage(verify)}); nothing was deleted — connect to the upgrade server and run start again`,
+      },
+    })),
+    fail: assign((_, params: { error: unknown; code: ErrorCode }) => ({ error: classifyError(params.error, params.code) })),
+    failRollback: assign(({ context }, { error }: { error: unknown }) => {
+      const info = classifyError(error, 'ROLLBACK_FAILED');
+      if (info.code === 'NO_BACKUP') return { error: info };
+      const backup = context.upgrade?.backupDir ?? 'the newest complete backup';
+      return {
+        error: {
+          code: 'ROLLBACK_FAILED' as const,
+          message: `rollback failed: ${info.message}; restore manually from ${backup}${context.error === null ? '' : ` (the step that failed: ${context.error.message})`}`,
+        },
+      };
+    }),
+  },
+});
