@@ -55,6 +55,7 @@ async function planDownloads(
       continue;
     }
     const staged = resolveInLib(deps.stagingDir, name);
+    await assertNoSymlinkedFolders(deps.stagingDir, staged); // staging, too, never leads out of the client folder
     jobs.push({
       url: releaseFileUrl(deps.serverUrl, manifest.version, name),
       partPath: `${staged}.part`,

@@ -1,5 +1,7 @@
 // Is the upgrade server reachable? Online means any HTTP answer at all (DESIGN §8); a refused
-// connection, a DNS failure or a timeout means offline.
+// connection, a DNS failure or a timeout means offline. A TLS certificate the station does not
+// trust is an answer too: the server (or a man in the middle) is there, so the cycle goes on and
+// fails loudly on the manifest (exit 20) instead of quietly passing for offline.
 import type { Got } from 'got';
 import { redactUrl } from '../errors.js';
 import type { ProbeOutput } from '../machines/station-services.js';
@@ -18,6 +20,12 @@ export async function probeServer(client: Got, url: string, timeoutMs: number, s
     return { online: true };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).name;
+    if (isCertificateError(code)) return { online: true };
     return { online: false, reason: `${redactUrl(url)}: ${code}` };
   }
+}
+
+/** Node's and OpenSSL's codes for a certificate that does not verify (untrusted, expired, wrong name). */
+function isCertificateError(code: string): boolean {
+  return /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT/.test(code);
 }

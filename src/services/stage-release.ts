@@ -7,7 +7,7 @@ import { parseManifest } from '../formats/manifest.js';
 import type { StageOutput, UpgradeStepInput } from '../machines/station-services.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { downloadAll, type DownloadProgress } from './download.js';
-import { resolveInLib } from './lib-paths.js';
+import { assertNoSymlinkedFolders, resolveInLib } from './lib-paths.js';
 import { readLocalManifest } from './local-manifest.js';
 import type { Logger } from './logger.js';
 import { fetchSignedManifest, storeReceivedManifest, type TrustedKey } from './manifest-signature.js';
@@ -69,10 +69,12 @@ export async function stageRelease(deps: StageDeps, input: UpgradeStepInput): Pr
   const plan = planApply(installed, next);
   const wanted = filesToStage(plan);
   const libDir = path.join(dir, 'lib');
-  const jobs = wanted.map(({ name, hash }) => {
+  const jobs = [];
+  for (const { name, hash } of wanted) {
     const finalPath = resolveInLib(libDir, name);
-    return { url: releaseFileUrl(deps.serverUrl, input.targetVersion, name), partPath: `${finalPath}.part`, finalPath, expectedSha256: hash, label: name };
-  });
+    await assertNoSymlinkedFolders(deps.upgradeDir, finalPath); // no symlinked folder in staging leads a write outside
+    jobs.push({ url: releaseFileUrl(deps.serverUrl, input.targetVersion, name), partPath: `${finalPath}.part`, finalPath, expectedSha256: hash, label: name });
+  }
   deps.logger.info(`staging ${input.targetVersion}: ${jobs.length} new or changed file(s) of ${next.entries.length}`);
   const results = await downloadAll(deps.client, jobs, {
     concurrency: deps.concurrency,

@@ -5,7 +5,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createManifest, parseManifest, serializeManifest } from '../../src/formats/manifest.js';
 import { publishRelease } from '../../src/server/publish.js';
-import { bytesFor, hashTree, sha256, tempDir, writeTree } from '../helpers/station.js';
+import { bytesFor, sha256, tempDir, writeTree } from '../helpers/station.js';
 
 /** True when the openssl command line is installed (every trust test makes its keys with it). */
 export const opensslAvailable = (() => {
@@ -100,12 +100,19 @@ export function releasePath(root: string, version: string, name: string): string
   return path.join(root, 'registration-client', version, ...name.split('/'));
 }
 
-/** Everything a refused run must not change: lib/, bin/, MANIFEST.MF and its signature. */
+/** Everything a refused run must not change: lib/, bin/ (symlinks as their targets), MANIFEST.MF and its signature. */
 export async function stationSnapshot(clientDir: string): Promise<Record<string, string>> {
   const snap: Record<string, string> = {};
-  for (const part of ['lib', 'bin']) {
-    for (const [name, hash] of Object.entries(await hashTree(path.join(clientDir, part)))) snap[`${part}/${name}`] = hash;
-  }
+  const walk = async (dir: string, prefix: string): Promise<void> => {
+    for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+      const name = `${prefix}/${entry.name}`;
+      const file = path.join(dir, entry.name);
+      if (entry.isSymbolicLink()) snap[name] = `symlink to ${await fs.readlink(file)}`;
+      else if (entry.isDirectory()) await walk(file, name);
+      else snap[name] = sha256(await fs.readFile(file));
+    }
+  };
+  for (const part of ['lib', 'bin']) await walk(path.join(clientDir, part), part);
   for (const name of ['MANIFEST.MF', 'MANIFEST.MF.sig']) {
     const file = path.join(clientDir, name);
     snap[name] = existsSync(file) ? (await fs.readFile(file)).toString('base64') : '(absent)';
