@@ -2,13 +2,14 @@
 // streaming, Range/If-Range to resume, fsync + atomic rename only once the SHA-256 matches.
 import { createHash, type Hash } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Got, PlainResponse } from 'got';
 import { IntegrityError, NetworkError, UpgradeError, redactUrl } from '../errors.js';
+import { commit, discardPart, hashIfSized, hashPrefix, readMeta, sizeOf, writeMeta } from './part-file.js';
 import { isRetryable, retryDelay, type RetryPolicy } from './retry-delay.js';
 
 /** One file to fetch into staging and verify. */
@@ -61,8 +62,6 @@ export interface DownloadAllOptions extends DownloadOptions {
   onFileDone?: (result: DownloadResult) => void;
 }
 
-// Written beside the part (`<partPath>.meta`) so another process can resume it safely.
-interface PartMeta { url: string; expectedSha256: string; etag?: string; lastModified?: string }
 
 // The bytes are not the promised ones (size or hash): start over once, then give up.
 class CorruptDownload extends Error {
@@ -258,26 +257,6 @@ function stop(stream: { destroy(): void }, error: Error): Error {
   return error;
 }
 
-// fsync the part, rename it into place, fsync the folder, then forget the validator.
-async function commit(job: DownloadJob): Promise<void> {
-  await fsync(job.partPath, 'r+');
-  await rename(job.partPath, job.finalPath);
-  await fsync(dirname(job.finalPath), 'r').catch((error: NodeJS.ErrnoException) => {
-    // Windows cannot open or fsync a folder; the rename is atomic there all the same.
-    if (!['EISDIR', 'EPERM', 'EINVAL', 'EACCES'].includes(error.code ?? '')) throw error;
-  });
-  await rm(metaPath(job), { force: true });
-}
-
-async function fsync(path: string, flags: 'r' | 'r+'): Promise<void> {
-  const handle = await open(path, flags);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 function hashMismatch(job: DownloadJob, expected: string, error: CorruptDownload): IntegrityError {
   const url = redactUrl(job.url);
   const size = job.expectedSize === undefined ? '' : `, ${job.expectedSize} bytes`;
@@ -311,29 +290,6 @@ function localIoError(job: DownloadJob, error: unknown): UpgradeError | undefine
   });
 }
 
-const metaPath = (job: DownloadJob): string => `${job.partPath}.meta`;
-
-async function discardPart(job: DownloadJob): Promise<void> {
-  await rm(job.partPath, { force: true });
-  await rm(metaPath(job), { force: true });
-}
-
-async function readMeta(job: DownloadJob): Promise<PartMeta | undefined> {
-  const text = await readFile(metaPath(job), 'utf8').catch(() => '');
-  try {
-    const { url, expectedSha256, etag, lastModified } = JSON.parse(text) as Partial<Record<keyof PartMeta, unknown>>;
-    if (typeof url !== 'string' || typeof expectedSha256 !== 'string') return undefined;
-    return { url, expectedSha256, ...(typeof etag === 'string' && { etag }), ...(typeof lastModified === 'string' && { lastModified }) };
-  } catch {
-    return undefined; // missing or torn: the part cannot be trusted
-  }
-}
-
-async function writeMeta(job: DownloadJob, meta: PartMeta): Promise<void> {
-  await writeFile(`${metaPath(job)}.tmp`, JSON.stringify(meta));
-  await rename(`${metaPath(job)}.tmp`, metaPath(job));
-}
-
 // If-Range needs a strong validator (RFC 9110 §13.1.5): weak ETags are not kept.
 function strongEtag(etag: string | undefined): string | undefined {
   return etag?.startsWith('"') === true ? etag : undefined;
@@ -342,23 +298,4 @@ function strongEtag(etag: string | undefined): string | undefined {
 // A byte count from a header, or undefined when absent or not a number.
 function count(value: string | undefined): number | undefined {
   return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
-}
-
-async function sizeOf(path: string): Promise<number> {
-  const info = await stat(path).catch(() => undefined);
-  return info?.isFile() === true ? info.size : 0;
-}
-
-async function hashPrefix(path: string, length: number): Promise<Hash> {
-  const hash = createHash('sha256');
-  if (length === 0) return hash;
-  for await (const chunk of createReadStream(path, { start: 0, end: length - 1 })) hash.update(chunk as Buffer);
-  return hash;
-}
-
-// SHA-256 of a file (uppercase hex), or undefined when it is absent or has the wrong size.
-async function hashIfSized(path: string, expectedSize: number | undefined): Promise<string | undefined> {
-  const info = await stat(path).catch(() => undefined);
-  if (info?.isFile() !== true || (expectedSize !== undefined && info.size !== expectedSize)) return undefined;
-  return (await hashPrefix(path, info.size)).digest('hex').toUpperCase();
 }

@@ -1,0 +1,79 @@
+// The part file of a resumable download and the validator beside it: what lets another process
+// resume a download safely, and how a verified part is committed into place.
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { DownloadJob } from './download.js';
+
+/** Written beside the part (`<partPath>.meta`) so another process can resume it safely. */
+export interface PartMeta { url: string; expectedSha256: string; etag?: string; lastModified?: string }
+
+/** fsyncs the part, renames it into place, fsyncs the folder, then forgets the validator. */
+export async function commit(job: DownloadJob): Promise<void> {
+  await fsync(job.partPath, 'r+');
+  await rename(job.partPath, job.finalPath);
+  await fsync(dirname(job.finalPath), 'r').catch((error: NodeJS.ErrnoException) => {
+    // Windows cannot open or fsync a folder; the rename is atomic there all the same.
+    if (!['EISDIR', 'EPERM', 'EINVAL', 'EACCES'].includes(error.code ?? '')) throw error;
+  });
+  await rm(metaPath(job), { force: true });
+}
+
+/** fsyncs a file or folder. */
+export async function fsync(path: string, flags: 'r' | 'r+'): Promise<void> {
+  const handle = await open(path, flags);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Path of a part's validator file. */
+export const metaPath = (job: DownloadJob): string => `${job.partPath}.meta`;
+
+/** Removes a part and its validator. */
+export async function discardPart(job: DownloadJob): Promise<void> {
+  await rm(job.partPath, { force: true });
+  await rm(metaPath(job), { force: true });
+}
+
+/** The validator beside a part, or undefined when missing or torn. */
+export async function readMeta(job: DownloadJob): Promise<PartMeta | undefined> {
+  const text = await readFile(metaPath(job), 'utf8').catch(() => '');
+  try {
+    const { url, expectedSha256, etag, lastModified } = JSON.parse(text) as Partial<Record<keyof PartMeta, unknown>>;
+    if (typeof url !== 'string' || typeof expectedSha256 !== 'string') return undefined;
+    return { url, expectedSha256, ...(typeof etag === 'string' && { etag }), ...(typeof lastModified === 'string' && { lastModified }) };
+  } catch {
+    return undefined; // missing or torn: the part cannot be trusted
+  }
+}
+
+/** Writes the validator beside a part (temp + rename). */
+export async function writeMeta(job: DownloadJob, meta: PartMeta): Promise<void> {
+  await writeFile(`${metaPath(job)}.tmp`, JSON.stringify(meta));
+  await rename(`${metaPath(job)}.tmp`, metaPath(job));
+}
+
+/** Size of a regular file, 0 when absent. */
+export async function sizeOf(path: string): Promise<number> {
+  const info = await stat(path).catch(() => undefined);
+  return info?.isFile() === true ? info.size : 0;
+}
+
+/** SHA-256 state over the first `length` bytes of a file (streamed). */
+export async function hashPrefix(path: string, length: number): Promise<Hash> {
+  const hash = createHash('sha256');
+  if (length === 0) return hash;
+  for await (const chunk of createReadStream(path, { start: 0, end: length - 1 })) hash.update(chunk as Buffer);
+  return hash;
+}
+
+/** SHA-256 of a file (uppercase hex), or undefined when it is absent or has the wrong size. */
+export async function hashIfSized(path: string, expectedSize: number | undefined): Promise<string | undefined> {
+  const info = await stat(path).catch(() => undefined);
+  if (info?.isFile() !== true || (expectedSize !== undefined && info.size !== expectedSize)) return undefined;
+  return (await hashPrefix(path, info.size)).digest('hex').toUpperCase();
+}
