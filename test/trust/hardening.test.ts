@@ -6,7 +6,18 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { filesUnder } from '../helpers/serve-root.js';
 import { hashTree, installStation, runCli, tempDir } from '../helpers/station.js';
 import { startForwardProxy, startTestServer, type TestServer } from '../helpers/test-server.js';
-import { makeKeyPair, makeTlsFiles, opensslAvailable, publishSigned, releaseFiles, stationSnapshot, type KeyPair, type TlsFiles } from './trust-fixtures.js';
+import {
+  makeKeyPair,
+  makeTlsFiles,
+  opensslAvailable,
+  opensslSignBytes,
+  publishSigned,
+  rawManifest,
+  releaseFiles,
+  stationSnapshot,
+  type KeyPair,
+  type TlsFiles,
+} from './trust-fixtures.js';
 
 let keys: KeyPair;
 let root: string;
@@ -99,6 +110,34 @@ describe.runIf(opensslAvailable)('symlinks never lead a write out of the client 
     expect(result.code, result.stdout).toBe(65);
     expect(result.json).toMatchObject({ error: { code: 'MANIFEST_NAME_UNSAFE' } });
     await expectOutsideUntouched();
+  });
+});
+
+describe.runIf(opensslAvailable)('unsafe names in a validly signed manifest (a stolen key or a broken build)', () => {
+  it.each([
+    ['a ../ path', '../../outside/evil.jar'],
+    ['a ../ path behind a folder', 'plugins/../../../outside/evil.jar'],
+    ['backslashes', 'plugins\\..\\..\\..\\outside\\evil.jar'],
+    ['an absolute path', 'ABSOLUTE'],
+  ])('%s is refused before any file operation: exit 65, nothing written', async (_what, name) => {
+    await publishSigned(root, '1.0.0', releaseFiles('1.0.0'), keys.privateKey);
+    await installStation(root, '1.0.0', client);
+    await fs.copyFile(path.join(root, 'registration-client/1.0.0/MANIFEST.MF.sig'), path.join(client, 'MANIFEST.MF.sig'));
+    const evilName = name === 'ABSOLUTE' ? path.join(outside, 'evil.jar') : name;
+    const evil = Buffer.from('evil');
+    const files = Object.entries(releaseFiles('1.0.0')).map(([file, content]) => ({ name: file, content: Buffer.from(content) }));
+    const manifest = rawManifest('1.0.0', [...files, { name: evilName, content: evil }]);
+    const { url, server } = await serve();
+    server.setFile('/registration-client/1.0.0/MANIFEST.MF', manifest);
+    server.setFile('/registration-client/1.0.0/MANIFEST.MF.sig', await opensslSignBytes(keys.privateKey, manifest));
+    const before = await stationSnapshot(client);
+
+    const refused = await run('start', url, '--public-key', keys.publicKey);
+    expect(refused.code, refused.stdout).toBe(65);
+    expect(refused.json).toMatchObject({ error: { code: 'MANIFEST_NAME_UNSAFE' } });
+    await expectOutsideUntouched();
+    expect(await stationSnapshot(client)).toEqual(before);
+    expect(server.requests.filter((r) => r.path.includes('evil'))).toEqual([]);
   });
 });
 

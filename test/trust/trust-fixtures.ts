@@ -126,3 +126,24 @@ export function blessInManifest(manifest: Buffer, name: string, content: Buffer)
   const files = parsed.entries.filter((entry) => entry.name !== name).map((entry) => ({ name: entry.name, hash: entry.hash }));
   return serializeManifest(createManifest(parsed.version, [...files, { name, hash: sha256(content) }]));
 }
+
+/** Manifest bytes written by hand (72-byte lines, CRLF), so even names no publisher would write can be signed. */
+export function rawManifest(version: string, entries: Array<{ name: string; content: Buffer }>): Buffer {
+  const line = (text: string): string[] => {
+    const bytes = Buffer.from(text, 'utf8');
+    const out = [bytes.subarray(0, 72).toString('utf8')];
+    for (let offset = 72; offset < bytes.length; offset += 71) out.push(` ${bytes.subarray(offset, offset + 71).toString('utf8')}`);
+    return out;
+  };
+  const lines = [`Manifest-Version: ${version}`, ''];
+  for (const entry of entries) lines.push(...line(`Name: ${entry.name}`), ...line(`Content-Type: ${sha256(entry.content)}`), '');
+  return Buffer.from(`${lines.join('\r\n')}\r\n`, 'utf8');
+}
+
+/** Signs bytes with `openssl dgst -sha256 -sign`, as a release engineer (or one who stole the key) would. */
+export async function opensslSignBytes(privateKey: string, data: Buffer): Promise<Buffer> {
+  const dir = await tempDir('rcu-sign-bytes-');
+  const file = path.join(dir, 'MANIFEST.MF');
+  await fs.writeFile(file, data);
+  return opensslSign(privateKey, file);
+}
