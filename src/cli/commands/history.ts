@@ -2,7 +2,6 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import type { TransitionRecord } from '../../persistence/index.js';
-import { readStationHistory } from '../../runner/read-station-state.js';
 import type { CommonOptions } from '../common-options.js';
 import { printJson } from '../output.js';
 
@@ -33,6 +32,7 @@ export function historyCommand(): Command {
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<CommonOptions & { limit: string }>();
       const limit = Number.parseInt(options.limit, 10);
+      const { readStationHistory } = await import('../../runner/read-station-state.js');
       const records = await readStationHistory(path.resolve(options.clientDir), Number.isFinite(limit) ? limit : 50);
       if (options.json === true) {
         printJson({ history: records });

@@ -4,15 +4,10 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { ConfigError } from '../../errors.js';
-import { startLiveInspector, type LiveInspector } from '../../inspector/live-inspector.js';
+import type { LiveInspector } from '../../inspector/live-inspector.js';
 import type { InspectorEntry } from '../../inspector/inspector-session.js';
-import { startReplayInspector, type ReplayData } from '../../inspector/replay-inspector.js';
-import { topLevelState } from '../../inspector/statechart.js';
+import type { ReplayData } from '../../inspector/replay-inspector.js';
 import type { RunResult } from '../../machines/run-result.js';
-import { MACHINE_VERSION, stationMachine } from '../../machines/station-machine.js';
-import { openSqliteSnapshotStore } from '../../persistence/index.js';
-import { summarizeContext } from '../../runner/run-machine.js';
-import { stationPaths } from '../../runner/station-services-impl.js';
 import type { CommonOptions } from '../common-options.js';
 import { printJson } from '../output.js';
 
@@ -46,6 +41,10 @@ export async function startCycleInspector(options: CommonOptions): Promise<LiveI
   // --inspect-wait alone means "inspect on the default port and wait".
   const port = parseInspectPort(options.inspect ?? (options.inspectWait === true ? true : undefined));
   if (port === undefined) return undefined;
+  // Loaded on use: a run without --inspect never pays for the chart, the machine or the page.
+  const { startLiveInspector } = await import('../../inspector/live-inspector.js');
+  const { stationMachine } = await import('../../machines/station-machine.js');
+  const { summarizeContext } = await import('../../runner/run-machine.js');
   const inspector = await startLiveInspector({
     port,
     machine: stationMachine,
@@ -69,6 +68,10 @@ export async function finishCycleInspector(inspector: LiveInspector, options: Co
 
 /** Reads what the replay shows from `.upgrade/state.db`: the persisted state and the whole log, oldest first. */
 export async function loadStationReplay(clientDir: string): Promise<ReplayData> {
+  const { stationPaths } = await import('../../runner/station-services-impl.js');
+  const { openSqliteSnapshotStore } = await import('../../persistence/index.js');
+  const { MACHINE_VERSION } = await import('../../machines/station-machine.js');
+  const { topLevelState } = await import('../../inspector/statechart.js');
   const stateDb = stationPaths(clientDir).stateDb;
   if (!existsSync(stateDb)) return { current: null, entries: [], note: 'no history: the upgrader has not run on this station yet' };
   const store = await openSqliteSnapshotStore(stateDb);
@@ -121,6 +124,8 @@ async function serveReplay(options: CommonOptions & { port: string }): Promise<v
       details: { clientDir },
     });
   }
+  const { startReplayInspector } = await import('../../inspector/replay-inspector.js');
+  const { stationMachine } = await import('../../machines/station-machine.js');
   const server = await startReplayInspector({
     port,
     machine: stationMachine,

@@ -1,7 +1,6 @@
 // `publish <version> <libDir> --out <root>`: lays a release out for the upgrade server (DESIGN §9).
 import path from 'node:path';
 import { Command } from 'commander';
-import { publishRelease } from '../../server/publish.js';
 import type { CommonOptions } from '../common-options.js';
 import { printJson } from '../output.js';
 
@@ -22,6 +21,7 @@ export function publishCommand(): Command {
     .exitOverride()
     .action(async (version: string, libDir: string, _options: unknown, command: Command) => {
       const options = command.optsWithGlobals<PublishCliOptions>();
+      const { publishRelease } = await import('../../server/publish.js');
       const result = await publishRelease({
         version,
         libDir: path.resolve(libDir),

@@ -1,18 +1,19 @@
 // `reg-client-upgrader start`: the launcher's startup cycle (DESIGN §5, §7).
 import { Command } from 'commander';
 import type { CycleCommand } from '../../machines/station-machine.js';
-import { runStationCommand } from '../../runner/run-station-command.js';
 import type { CommonOptions } from '../common-options.js';
 import { formatResult } from '../format-result.js';
 import { isInteractive, printJson } from '../output.js';
-import { createProgressDisplay } from '../progress.js';
+import type { ProgressDisplay } from '../progress.js';
 import { finishCycleInspector, startCycleInspector } from './inspect.js';
 
 /** Runs a station cycle command and prints its result; sets the exit code. */
 export async function runCycleCommand(command: CycleCommand, options: CommonOptions): Promise<void> {
   const interactive = isInteractive(options.json);
   const inspector = await startCycleInspector(options);
-  const progress = createProgressDisplay(interactive);
+  // Loaded on use, so that --help, --version and the other commands start without them.
+  const { runStationCommand } = await import('../../runner/run-station-command.js');
+  const progress: ProgressDisplay = interactive ? (await import('../progress.js')).createProgressDisplay(true) : { stop: () => undefined };
   const result = await runStationCommand(command, {
     clientDir: options.clientDir,
     flags: options,

@@ -1,7 +1,6 @@
 // `reg-client-upgrader status`: the station's persisted state, versions and pending work.
 import path from 'node:path';
 import { Command } from 'commander';
-import { readStationStatus } from '../../runner/read-station-state.js';
 import type { CommonOptions } from '../common-options.js';
 import { printJson } from '../output.js';
 
@@ -11,6 +10,8 @@ export function statusCommand(): Command {
     .description('persisted state, installed and announced versions, last run, pending work')
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<CommonOptions>();
+      // Loaded on use: the state database stack (TypeORM) is not paid by commands that do not read it.
+      const { readStationStatus } = await import('../../runner/read-station-state.js');
       const status = await readStationStatus(path.resolve(options.clientDir));
       if (options.json === true) {
         printJson(status);

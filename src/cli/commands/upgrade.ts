@@ -1,7 +1,6 @@
 // `reg-client-upgrader upgrade` and `rollback`: the operator's commands (DESIGN §5, §8).
 import path from 'node:path';
 import { Command } from 'commander';
-import { readStationStatus } from '../../runner/read-station-state.js';
 import type { CommonOptions } from '../common-options.js';
 import { confirm } from '../confirm.js';
 import { runCycleCommand } from './start.js';
@@ -14,6 +13,7 @@ export function upgradeCommand(): Command {
     )
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<CommonOptions>();
+      const { readStationStatus } = await import('../../runner/read-station-state.js');
       const status = await readStationStatus(path.resolve(options.clientDir));
       const target = status.upgradeAvailable && status.latestVersion !== null ? status.latestVersion : 'the version the server announces';
       await confirm(`Upgrade ${status.installedVersion ?? 'this station'} to ${target}?`, options.yes);
@@ -27,6 +27,7 @@ export function rollbackCommand(): Command {
     .description('restore the previous version (lib/, bin/, MANIFEST.MF, database) from the newest complete backup')
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<CommonOptions>();
+      const { readStationStatus } = await import('../../runner/read-station-state.js');
       const status = await readStationStatus(path.resolve(options.clientDir));
       await confirm(`Roll ${status.installedVersion ?? 'this station'} back to the version in the newest backup?`, options.yes);
       await runCycleCommand('rollback', options);
