@@ -1,8 +1,10 @@
 // Reads the configuration in DESIGN §4 order — defaults, lib/ properties files, REG_UPGRADER_*
 // environment, command-line flags; later wins — and validates it once, before anything is touched.
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, redactUrl, UpgradeError } from '../errors.js';
+import { parseManifest } from '../formats/manifest.js';
 import { parseProperties } from '../formats/properties.js';
 import { SETTINGS, type SettingName, type Settings, type SettingSpec, type SettingValue } from './settings.js';
 
@@ -16,6 +18,8 @@ export interface UpgraderConfig extends Settings {
   /** Absolute path of the backup root. */
   backupRoot: string;
   sources: Record<SettingName, SettingSource>;
+  /** Problems worked around while loading (a damaged lib/ properties file ignored until the patch restores it). */
+  warnings: string[];
 }
 
 /** What loadConfig reads. */
@@ -81,15 +85,21 @@ export async function loadConfig(input: LoadConfigInput): Promise<UpgraderConfig
     sources[name] = 'default';
   }
 
+  const warnings: string[] = [];
   for (const fileName of PROPERTIES_FILES) {
     const file = path.join(clientDir, 'lib', fileName);
-    const properties = await readPropertiesFile(file);
-    if (properties === undefined) continue;
-    for (const name of SETTING_NAMES) {
-      const spec: SettingSpec<SettingValue> = SETTINGS[name];
-      const raw = properties.get(spec.property);
-      if (raw === undefined) continue;
-      values[name] = parseSetting(spec, spec.property, raw, file);
+    let read: Array<[SettingName, SettingValue]>;
+    try {
+      read = await readSettingsFile(file);
+    } catch (error) {
+      // A release file damaged on disk must not stop the run that would repair it (the patch
+      // restores it from the server); a file as released, or edited on purpose, still must be valid.
+      if (!(await differsFromManifest(clientDir, fileName))) throw error;
+      warnings.push(`ignored ${file}: ${(error as Error).message}; it does not match MANIFEST.MF, so the patch restores it`);
+      continue;
+    }
+    for (const [name, value] of read) {
+      values[name] = value;
       sources[name] = 'properties';
     }
   }
@@ -124,5 +134,31 @@ export async function loadConfig(input: LoadConfigInput): Promise<UpgraderConfig
     settings.metadataUrl = `${settings.serverUrl}maven-metadata.xml`;
   }
   const backupRoot = path.resolve(clientDir, settings.rollbackPath);
-  return { ...settings, clientDir, backupRoot, sources };
+  return { ...settings, clientDir, backupRoot, sources, warnings };
+}
+
+/** The settings one lib/ properties file sets, validated; none when it is absent. */
+async function readSettingsFile(file: string): Promise<Array<[SettingName, SettingValue]>> {
+  const properties = await readPropertiesFile(file);
+  if (properties === undefined) return [];
+  const read: Array<[SettingName, SettingValue]> = [];
+  for (const name of SETTING_NAMES) {
+    const spec: SettingSpec<SettingValue> = SETTINGS[name];
+    const raw = properties.get(spec.property);
+    if (raw !== undefined) read.push([name, parseSetting(spec, spec.property, raw, file)]);
+  }
+  return read;
+}
+
+/** True when MANIFEST.MF lists lib/<name> with another SHA-256 than the file on disk has (damaged). */
+async function differsFromManifest(clientDir: string, name: string): Promise<boolean> {
+  try {
+    const manifest = parseManifest(await fs.readFile(path.join(clientDir, 'MANIFEST.MF')));
+    const entry = manifest.entries.find((e) => e.name === name);
+    if (entry === undefined) return false;
+    const actual = createHash('sha256').update(await fs.readFile(path.join(clientDir, 'lib', name))).digest('hex').toUpperCase();
+    return actual !== entry.hash;
+  } catch {
+    return false;
+  }
 }

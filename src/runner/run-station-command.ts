@@ -99,6 +99,7 @@ export async function runStationCommand(command: CycleCommand, options: StationC
     bindings: { run: runId, command },
     ...(options.echoLevel === undefined ? {} : { echoLevel: options.echoLevel }),
   });
+  for (const warning of config.warnings) logger.warn(warning);
   let release: (() => Promise<void>) | undefined;
   let store: SnapshotStore | undefined;
   const pool = createHashPool();
