@@ -3,7 +3,7 @@
 // MOSIP's launcher (Java `Signature.getInstance("SHA256withRSA")`) verifies.
 import { constants, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { ConfigError } from '../errors.js';
+import { ConfigError, IntegrityError } from '../errors.js';
 
 /** Reads an RSA private key (PEM, unencrypted: PKCS#8 or PKCS#1) for `publish --sign-key`. */
 export async function loadSigningKey(file: string): Promise<KeyObject> {
@@ -34,7 +34,7 @@ export async function loadSigningKey(file: string): Promise<KeyObject> {
 export function signManifest(manifest: Uint8Array, key: KeyObject): Buffer {
   const signature = sign('sha256', manifest, { key, padding: constants.RSA_PKCS1_PADDING });
   if (!verify('sha256', manifest, createPublicKey(key), signature)) {
-    throw new Error('the signature just made does not verify with its own key');
+    throw new IntegrityError('SIGNATURE_INVALID', "the signature just made does not verify with the signing key's own public half; nothing was published");
   }
   return signature;
 }
