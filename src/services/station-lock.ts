@@ -30,23 +30,30 @@ export function isProcessAlive(pid: number): boolean {
 
 const PID_PREFIX = 'station.pid-';
 
-async function otherContenders(upgradeDir: string): Promise<Array<{ file: string; owner: LockOwner | undefined }>> {
+async function otherContenders(upgradeDir: string): Promise<Array<{ file: string; pid: number; owner: LockOwner | undefined }>> {
   const names = (await fs.readdir(upgradeDir)).filter((n) => n.startsWith(PID_PREFIX) && n !== `${PID_PREFIX}${process.pid}`);
   return Promise.all(
     names.map(async (name) => {
       const file = path.join(upgradeDir, name);
+      const pid = Number(name.slice(PID_PREFIX.length));
       try {
-        return { file, owner: JSON.parse(await fs.readFile(file, 'utf8')) as LockOwner };
+        return { file, pid, owner: JSON.parse(await fs.readFile(file, 'utf8')) as LockOwner };
       } catch {
-        return { file, owner: undefined };
+        return { file, pid, owner: undefined };
       }
     }),
   );
 }
 
-/** A contender that is certainly gone: same host, PID not running (a file we cannot read counts as alive). */
-function isDead(owner: LockOwner | undefined): boolean {
-  return owner !== undefined && owner.host === os.hostname() && !isProcessAlive(owner.pid);
+/**
+ * A contender that is certainly gone: same host, PID not running. A record we cannot read (torn by
+ * a kill while it was written) is judged by the PID in its file name: dead only if that PID is not
+ * running here, so a record being written right now still counts as alive.
+ */
+function isDead(contender: { pid: number; owner: LockOwner | undefined }): boolean {
+  const { owner, pid } = contender;
+  if (owner === undefined) return Number.isInteger(pid) && pid > 0 && !isProcessAlive(pid);
+  return owner.host === os.hostname() && !isProcessAlive(owner.pid);
 }
 
 /** Takes the station lock in `<upgradeDir>/station.lock`; resolves to its release function. */
@@ -80,10 +87,10 @@ export async function acquireStationLock(upgradeDir: string, command: string, lo
     }
   }
   const others = await otherContenders(upgradeDir);
-  const alive = others.filter((other) => !isDead(other.owner));
+  const alive = others.filter((other) => !isDead(other));
   if (alive.length === 0) {
     for (const other of others) {
-      logger.warn(`taking over the station lock from process ${other.owner?.pid ?? '?'} (${other.owner?.command ?? '?'}), which is no longer running`);
+      logger.warn(`taking over the station lock from process ${other.owner?.pid ?? other.pid} (${other.owner?.command ?? '?'}), which is no longer running`);
       await fs.rm(other.file, { force: true });
     }
     await fs.rm(`${target}.lock`, { recursive: true, force: true });
