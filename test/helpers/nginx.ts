@@ -37,7 +37,10 @@ export const nginxBinary: string | undefined = CANDIDATES.find((candidate) => ex
 /** True when a real nginx can be started. */
 export const nginxAvailable = nginxBinary !== undefined;
 
-const PRODUCTION_CONF = fileURLToPath(new URL('../../deploy/nginx.conf', import.meta.url));
+// From test/helpers/ or, compiled for `npm run torture`, from dist/test/helpers/.
+const PRODUCTION_CONF = ['../../deploy/nginx.conf', '../../../deploy/nginx.conf']
+  .map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
+  .find((candidate) => existsSync(candidate)) ?? fileURLToPath(new URL('../../deploy/nginx.conf', import.meta.url));
 
 /** Starts nginx serving `root` and resolves once it answers TCP connections. */
 export async function startNginx(options: NginxOptions): Promise<RunningNginx> {

@@ -17,6 +17,12 @@ export interface RouteKnobs {
   /** Close the connection after sending this many body bytes, on the first `resetTimes` requests (default 1). */
   resetAfterBytes?: number;
   resetTimes?: number;
+  /**
+   * How the body is cut at `resetAfterBytes`: 'close' (default) closes the socket (FIN), 'rst' aborts it
+   * (TCP RST), 'hang' stops sending but keeps the socket open, so the client waits on a body that is
+   * shorter than its Content-Length until its read timeout fires.
+   */
+  resetMode?: 'close' | 'rst' | 'hang';
   /** Answer 200 with the whole body even when a Range is asked for. */
   ignoreRange?: boolean;
   /** Honour Range even when If-Range no longer matches (a broken cache or server). */
@@ -176,8 +182,12 @@ export async function startTestServer(
         sent += chunk.length;
         record.bytesSent += chunk.length;
         bytesSent += chunk.length;
-        // Destroy only once the bytes reached the kernel, so the client really gets them.
-        res.write(chunk, () => res.socket?.destroy());
+        // Cut only once the bytes reached the kernel, so the client really gets them.
+        const mode = k.resetMode ?? 'close';
+        res.write(chunk, () => {
+          if (mode === 'rst') res.socket?.resetAndDestroy();
+          else if (mode === 'close') res.socket?.destroy();
+        });
         return;
       }
       sent += chunk.length;
