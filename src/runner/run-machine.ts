@@ -2,7 +2,7 @@
 // state store meet. After every transition the snapshot is saved with a transition row, so a run
 // killed at any instant is carried on by the next one.
 import { createActor, type InspectionEvent, type SnapshotFrom } from 'xstate';
-import { isResting, MACHINE_VERSION, stationMachine, type LaunchParams, type StationContext } from '../machines/station-machine.js';
+import { isResting, MACHINE_VERSION, stationMachine, UPGRADE_STATES, type LaunchParams, type StationContext } from '../machines/station-machine.js';
 import { describeResult, type RunResult } from '../machines/run-result.js';
 import { createStationActors, type StationServices } from '../machines/station-services.js';
 import { SNAPSHOT_SCHEMA_VERSION, type SnapshotStore, type TransitionRecord } from '../persistence/index.js';
@@ -75,6 +75,13 @@ async function restore(store: SnapshotStore, logger: Logger): Promise<StationSna
   const snapshot = persisted.snapshot as StationSnapshot;
   if (snapshot.status !== 'active' || !(String(snapshot.value) in (stationMachine.config.states ?? {}))) {
     logger.warn(`persisted state '${String(snapshot.value)}' (${snapshot.status}) cannot be resumed: starting a fresh cycle`);
+    return undefined;
+  }
+  const value = String(snapshot.value);
+  if (!RESTING_STATES.has(value) && !(UPGRADE_STATES as readonly string[]).includes(value) && snapshot.context.upgrade === null) {
+    // The startup steps only read and repair: a fresh cycle re-syncs the manifest (a hotfix may have
+    // been published meanwhile) and still resumes the parts already downloaded, so nothing is lost.
+    logger.info(`interrupted in '${value}' (a startup step): starting a fresh cycle`);
     return undefined;
   }
   return snapshot;
