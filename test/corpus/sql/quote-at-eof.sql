@@ -1,0 +1,1 @@
+UPDATE registration SET status = '

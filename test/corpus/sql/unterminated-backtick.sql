@@ -1,0 +1,1 @@
+CREATE TABLE `half (a TEXT);

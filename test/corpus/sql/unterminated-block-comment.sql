@@ -1,0 +1,3 @@
+CREATE TABLE t (a TEXT);
+/* the rest is a comment;
+DROP TABLE registration;
