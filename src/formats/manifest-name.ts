@@ -28,6 +28,11 @@ export function isSafeManifestName(name: string): boolean {
   return manifestNameProblem(name) === undefined;
 }
 
+/** A name quoted for a message: JSON escapes C0 controls; DEL and C1 controls (U+009B is a terminal's CSI) are escaped too. */
+function printable(name: string): string {
+  return JSON.stringify(name).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Throws FormatError MANIFEST_NAME_UNSAFE unless the name is a safe path relative to lib/. */
 export function assertSafeManifestName(name: string, source?: string, line?: number): void {
   const problem = manifestNameProblem(name);
@@ -36,7 +41,7 @@ export function assertSafeManifestName(name: string, source?: string, line?: num
   const where = (shownSource === null ? '' : ` in ${shownSource}`) + (line === undefined ? '' : `, line ${line}`);
   throw new FormatError(
     'MANIFEST_NAME_UNSAFE',
-    `Unsafe file name ${JSON.stringify(name)}${where}: it ${problem}; the release must be republished with safe names`,
+    `Unsafe file name ${printable(name)}${where}: it ${problem}; the release must be republished with safe names`,
     { details: { name, source: shownSource, line: line ?? null } },
   );
 }
