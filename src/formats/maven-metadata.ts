@@ -18,6 +18,8 @@ export interface MavenMetadata {
 
 // Rejected before parsing: a DTD could declare entities (XXE, billion laughs).
 const DTD = /<!DOCTYPE|<!ENTITY/i;
+/** Longest maven-metadata.xml read (characters): thousands of versions fit in far less. */
+export const MAX_METADATA_CHARS = 1024 * 1024;
 
 /** Reads maven-metadata.xml; throws FormatError METADATA_DOCTYPE or METADATA_MALFORMED. */
 export function parseMavenMetadata(text: string, source?: string): MavenMetadata {
@@ -30,15 +32,23 @@ export function parseMavenMetadata(text: string, source?: string): MavenMetadata
       details: { source: shownSource },
     });
   }
+  // A real one is a few kilobytes; a huge document is refused before it costs memory and time.
+  if (text.length > MAX_METADATA_CHARS) throw malformed(`${text.length} characters long, over the limit of ${MAX_METADATA_CHARS}`);
   const validation = XMLValidator.validate(text);
   if (validation !== true) throw malformed(`${validation.err.msg} (line ${validation.err.line})`);
-  const document: unknown = new XMLParser({
-    ignoreAttributes: true,
-    ignoreDeclaration: true,
-    ignorePiTags: true,
-    parseTagValue: false, // "1.10" must stay a string, not become the number 1.1
-    trimValues: true,
-  }).parse(text);
+  let document: unknown;
+  try {
+    document = new XMLParser({
+      ignoreAttributes: true,
+      ignoreDeclaration: true,
+      ignorePiTags: true,
+      parseTagValue: false, // "1.10" must stay a string, not become the number 1.1
+      trimValues: true,
+    }).parse(text);
+  } catch (cause) {
+    // The parser's own limits (nesting depth…) are bad data like any other.
+    throw malformed(cause instanceof Error ? cause.message : String(cause));
+  }
   const metadata = child(document, 'metadata');
   if (metadata === undefined) throw malformed('no <metadata> root element');
   const listed = child(child(child(metadata, 'versioning'), 'versions'), 'version');

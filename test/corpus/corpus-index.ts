@@ -42,6 +42,10 @@ const GENERATED: Record<string, () => Buffer> = {
   'generated/manifest-1mb-line.MF': () => Buffer.from(`Manifest-Version: 1.0.0\r\n\r\nName: ${'a'.repeat(1 << 20)}.jar\r\n`),
   'generated/manifest-10000-sections-duplicate.MF': () => bigManifest('dir0/file-0.jar'),
   'generated/manifest-10000-sections-traversal.MF': () => bigManifest('../../../../tmp/evil.jar'),
+  'generated/metadata-deep-nesting.xml': () =>
+    Buffer.from(`<metadata>${'<a>'.repeat(100_000)}${'</a>'.repeat(100_000)}<versioning><versions><version>1.2.0</version></versions></versioning></metadata>`),
+  'generated/metadata-huge.xml': () =>
+    Buffer.from(`<metadata><versioning><versions>${'<version>1.2.0</version>\n'.repeat(90_000)}</versions></versioning></metadata>`),
   'generated/sql-1mb-unterminated.sql': () => Buffer.from(`CREATE TABLE t (a TEXT);\nINSERT INTO t VALUES ('${'x'.repeat(1 << 20)}`),
 };
 
