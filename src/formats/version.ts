@@ -88,7 +88,30 @@ export function parseVersionMappings(json: string, key: string = VERSION_MAPPING
       fullSyncEntities === undefined ? { dbVersion, releaseOrder } : { dbVersion, releaseOrder, fullSyncEntities };
     return [version, mapping];
   });
+  assertNoFolderCycle(mappings, invalid);
   return Object.fromEntries(mappings);
+}
+
+/**
+ * A release's database is at its own or an earlier release's schema: a dbVersion never names a later
+ * mapped release, and a script folder once left behind is never returned to (its scripts would run
+ * twice). Either would be a cycle in the upgrade path.
+ */
+function assertNoFolderCycle(mappings: Array<[string, VersionMapping]>, invalid: (what: string, value: unknown) => FormatError): void {
+  const orderOf = new Map(mappings.map(([version, mapping]) => [version, mapping.releaseOrder]));
+  const leftBehind = new Set<string>();
+  let current: string | undefined;
+  for (const [version, { dbVersion, releaseOrder }] of [...mappings].sort((a, b) => a[1].releaseOrder - b[1].releaseOrder)) {
+    if ((orderOf.get(dbVersion) ?? releaseOrder) > releaseOrder) {
+      throw invalid(`${version}.dbVersion names ${dbVersion}, a later release (a cycle in the upgrade path)`, dbVersion);
+    }
+    if (dbVersion === current) continue;
+    if (leftBehind.has(dbVersion)) {
+      throw invalid(`${version}.dbVersion returns to the script folder ${dbVersion} an earlier release left behind (its scripts would run twice)`, dbVersion);
+    }
+    if (current !== undefined) leftBehind.add(current);
+    current = dbVersion;
+  }
 }
 
 function splitVersion(version: string): { numbers: string[]; suffix: string } {
@@ -127,6 +150,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** A short printable form of a bad value for messages and details. */
 function describe(value: unknown): string {
-  const text = value === undefined ? 'nothing' : JSON.stringify(value);
+  let text: string;
+  try {
+    text = value === undefined ? 'nothing' : JSON.stringify(value);
+  } catch {
+    text = `a ${Array.isArray(value) ? 'list' : typeof value} nested too deeply to show`; // JSON.stringify overflows the stack
+  }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

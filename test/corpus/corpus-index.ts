@@ -47,6 +47,7 @@ const GENERATED: Record<string, () => Buffer> = {
   'generated/metadata-huge.xml': () =>
     Buffer.from(`<metadata><versioning><versions>${'<version>1.2.0</version>\n'.repeat(90_000)}</versions></versioning></metadata>`),
   'generated/sql-1mb-unterminated.sql': () => Buffer.from(`CREATE TABLE t (a TEXT);\nINSERT INTO t VALUES ('${'x'.repeat(1 << 20)}`),
+  'generated/mappings-deep-nesting.json': () => Buffer.from(`${'['.repeat(200_000)}${']'.repeat(200_000)}`),
 };
 
 function kindOf(name: string): CorpusEntry['kind'] {
