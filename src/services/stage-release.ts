@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Got } from 'got';
+import { FormatError, redactUrl } from '../errors.js';
 import { parseManifest } from '../formats/manifest.js';
 import type { StageOutput, UpgradeStepInput } from '../machines/station-services.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -65,6 +66,12 @@ export async function stageRelease(deps: StageDeps, input: UpgradeStepInput): Pr
   const received = await fetchSignedManifest(deps.client, url, deps.trusted, deps.signal);
   if (received.signature !== null) deps.logger.info(`signature of the ${input.targetVersion} manifest verified with ${deps.trusted?.file ?? ''}`);
   const next = parseManifest(received.body, url);
+  if (next.version !== input.targetVersion) {
+    // Installed, it would become the station's version: every later launch would ask for a release that does not exist.
+    throw new FormatError('MANIFEST_MALFORMED', `${redactUrl(url)} names version ${JSON.stringify(next.version)}, not the announced ${input.targetVersion}: the release on the server is wrong; nothing was staged`, {
+      details: { source: redactUrl(url), version: next.version, announced: input.targetVersion },
+    });
+  }
   const installed = (await readLocalManifest(deps.clientDir)).manifest;
   const plan = planApply(installed, next);
   const wanted = filesToStage(plan);
