@@ -19,6 +19,8 @@ export interface BackupMarker {
   createdAt: string;
   parts: string[];
   extraPaths: Array<{ source: string; stored: string }>;
+  /** 1 + the highest sequence of the backups beside it: their order even when the clock jumped (absent before it existed). */
+  sequence?: number;
 }
 
 /** Name of the completion marker. */
@@ -38,7 +40,7 @@ export interface FoundBackup {
   inProgressCycle: string | null;
 }
 
-/** Every backup folder under root, newest (by name timestamp) first. */
+/** Every backup folder under root, newest first: by sequence, then (backups without one) by name timestamp. */
 export async function listBackups(root: string): Promise<FoundBackup[]> {
   let names: string[];
   try {
@@ -56,7 +58,9 @@ export async function listBackups(root: string): Promise<FoundBackup[]> {
     found.push({ dir, marker, inProgressCycle: progress?.cycleId ?? null });
   }
   const stamp = (dir: string) => path.basename(dir).slice(path.basename(dir).indexOf('_') + 1);
-  return found.sort((a, b) => stamp(b.dir).localeCompare(stamp(a.dir)));
+  // Names come from the clock: one that was ahead and jumped back would make an old backup look newest.
+  const sequence = (b: FoundBackup) => b.marker?.sequence ?? 0;
+  return found.sort((a, b) => sequence(b) - sequence(a) || stamp(b.dir).localeCompare(stamp(a.dir)));
 }
 
 async function readJson<T>(file: string): Promise<T | null> {
@@ -153,6 +157,7 @@ export async function backupStation(deps: BackupDeps, input: UpgradeStepInput): 
       createdAt: (deps.now ?? (() => new Date()))().toISOString(),
       parts,
       extraPaths,
+      sequence: 1 + Math.max(0, ...existing.map((b) => b.marker?.sequence ?? 0)),
     };
     await writeFileAtomic(path.join(dir, BACKUP_MARKER), JSON.stringify(marker, null, 2));
     await fs.rm(path.join(dir, IN_PROGRESS), { force: true });
