@@ -61,14 +61,18 @@ export const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} M
 /** Throughput in MiB/s. */
 export const mibPerSec = (bytes: number, ms: number): string => `${(bytes / 1048576 / (ms / 1000)).toFixed(0)} MiB/s`;
 
-/** A command line for the report: `node`, repo-relative scripts, and $WORK for the scratch folder. */
+/** A command line for the report: `node`, repo-relative scripts, $WORK/$SHM for scratch folders, $PORT for ports. */
 export function show(ctx: BenchContext, line: CommandLine): string {
   const repo = path.resolve(ctx.benchDir, '../..');
-  const parts = [line.cmd === process.execPath ? 'node' : line.cmd, ...line.args].map((arg) =>
-    arg.split(ctx.work).join('$WORK').split(`${repo}${path.sep}`).join(''),
-  );
+  const shorten = (text: string): string => {
+    let out = text.split(`${repo}${path.sep}`).join('').split(ctx.work).join('$WORK');
+    if (ctx.shm !== undefined) out = out.split(ctx.shm).join('$SHM');
+    return out.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:$PORT');
+  };
+  const parts = [line.cmd === process.execPath ? 'node' : line.cmd, ...line.args].map(shorten);
   const text = parts.map((a) => (/^[\w@%+=:,./$-]+$/.test(a) ? a : `'${a}'`)).join(' ');
-  return line.cwd === undefined ? text : `(cd ${line.cwd.split(ctx.work).join('$WORK')} && ${text})`;
+  // Commands run from the repository need no `cd`: npm run bench runs there.
+  return line.cwd === undefined || line.cwd === repo ? text : `(cd ${shorten(line.cwd)} && ${text})`;
 }
 
 /** Wall time, with CPU time (user + system) beside it when measured: `0.93 s (CPU 0.50 s)`. */

@@ -27,7 +27,7 @@ export async function benchStartup(ctx: BenchContext): Promise<SectionResult> {
     const online = cliCommand(ctx, ['start', '--json', '--client-dir', station, '--server-url', `${server.directUrl}registration-client/`]);
     // What the two heaviest libraries of a run cost just to load (resolved from the repository).
     const repo = path.resolve(ctx.benchDir, '../..');
-    const load = (name: string): CommandLine => ({ cmd: process.execPath, args: ['--input-type=module', '-e', `await import('${name}')`], cwd: repo });
+    const load = (name: string): CommandLine => ({ cmd: process.execPath, args: ['--input-type=module', '-e', `await import("${name}")`], cwd: repo });
     ctx.log('startup: node -e 0, --version, start --offline, start, import typeorm, import got');
     const m = await sideBySide(ctx.runs, {
       node: () => timeCommand(node),
