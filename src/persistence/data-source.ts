@@ -33,7 +33,9 @@ export function createSqliteDataSource(options: SqliteDataSourceOptions): DataSo
     database,
     entities,
     migrations,
-    migrationsRun: true,
+    // With no migrations to run, TypeORM would still create its `migrations` table: in a client's
+    // database that is a write the client never asked for.
+    migrationsRun: migrations.length > 0,
     migrationsTransactionMode: 'all',
     synchronize: false,
     logging: false,

@@ -3,7 +3,7 @@
 // stop a station from starting.
 import { access, mkdir, open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { DataSource } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { PersistenceError } from '../errors.js';
 import { createSqliteDataSource } from './data-source.js';
 import { STATE_ENTITIES, STATE_MIGRATIONS } from './state-entities.js';
@@ -45,6 +45,29 @@ export async function openStateDatabase(dbPath: string, options: OpenStateDataba
     } catch (retryError) {
       throw openFailed(dbPath, retryError);
     }
+  }
+}
+
+/**
+ * Opens an existing state database for reading only — no migration, no pragma writes, never moved
+ * aside — for `status`, `history` and `inspect`, which run without the station lock and must not
+ * race a run that is creating or migrating the file.
+ */
+export async function openStateDatabaseReadOnly(dbPath: string): Promise<DataSource> {
+  const dataSource = new DataSource({
+    type: 'better-sqlite3',
+    database: dbPath,
+    readonly: true,
+    entities: STATE_ENTITIES,
+    migrationsRun: false,
+    synchronize: false,
+    logging: false,
+    timeout: 5000,
+  });
+  try {
+    return await dataSource.initialize();
+  } catch (error) {
+    throw openFailed(dbPath, error);
   }
 }
 

@@ -4,7 +4,7 @@
 // plus one fsync.
 import type { DataSource, QueryRunner } from 'typeorm';
 import { PersistenceError } from '../errors.js';
-import { openStateDatabase } from './open-state-database.js';
+import { openStateDatabase, openStateDatabaseReadOnly } from './open-state-database.js';
 import type { StoreLog } from './open-state-database.js';
 import type { HistoryOptions, PersistedSnapshot, SnapshotStore, TransitionRecord } from './snapshot-store.js';
 import { KvEntity, SnapshotEntity, TransitionEntity } from './state-entities.js';
@@ -16,6 +16,8 @@ export interface SqliteSnapshotStoreOptions {
   log?: StoreLog;
   /** Clock for row timestamps and the name of a moved-aside file. */
   now?: () => Date;
+  /** Open an existing file for reading only: no creation, migration or moving aside (status, history). */
+  readOnly?: boolean;
 }
 
 const INSERT_TRANSITION = `INSERT INTO "upgrader_transition"
@@ -35,7 +37,10 @@ export async function openSqliteSnapshotStore(
   options: SqliteSnapshotStoreOptions = {},
 ): Promise<SnapshotStore> {
   const now = options.now ?? (() => new Date());
-  const dataSource = await openStateDatabase(dbPath, { log: options.log ?? (() => undefined), now });
+  const dataSource =
+    options.readOnly === true
+      ? await openStateDatabaseReadOnly(dbPath)
+      : await openStateDatabase(dbPath, { log: options.log ?? (() => undefined), now });
   return new SqliteSnapshotStore(dbPath, dataSource, now);
 }
 

@@ -63,7 +63,7 @@ export async function readStationStatus(clientDir: string): Promise<StationStatu
     pending: null,
   };
   if (!existsSync(paths.stateDb)) return status;
-  const store = await openSqliteSnapshotStore(paths.stateDb);
+  const store = await openSqliteSnapshotStore(paths.stateDb, { readOnly: true });
   try {
     const persisted = await store.load();
     const [last] = await store.history({ limit: 1 });
@@ -99,7 +99,7 @@ export async function readStationStatus(clientDir: string): Promise<StationStatu
 export async function readStationHistory(clientDir: string, limit: number): Promise<TransitionRecord[]> {
   const paths = stationPaths(clientDir);
   if (!existsSync(paths.stateDb)) return [];
-  const store = await openSqliteSnapshotStore(paths.stateDb);
+  const store = await openSqliteSnapshotStore(paths.stateDb, { readOnly: true });
   try {
     return await store.history({ limit });
   } finally {

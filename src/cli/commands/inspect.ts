@@ -74,7 +74,7 @@ export async function loadStationReplay(clientDir: string): Promise<ReplayData> 
   const { topLevelState } = await import('../../inspector/statechart.js');
   const stateDb = stationPaths(clientDir).stateDb;
   if (!existsSync(stateDb)) return { current: null, entries: [], note: 'no history: the upgrader has not run on this station yet' };
-  const store = await openSqliteSnapshotStore(stateDb);
+  const store = await openSqliteSnapshotStore(stateDb, { readOnly: true });
   try {
     const persisted = await store.load();
     const records = await store.history({ order: 'oldest' });
