@@ -9,15 +9,24 @@ import type { DownloadJob } from './download.js';
 /** Written beside the part (`<partPath>.meta`) so another process can resume it safely. */
 export interface PartMeta { url: string; expectedSha256: string; etag?: string; lastModified?: string }
 
-/** fsyncs the part, renames it into place, fsyncs the folder, then forgets the validator. */
+/**
+ * fsyncs the part, renames it into place, then forgets the validator. The folder is fsynced once per
+ * batch by `fsyncFolders` (a rename lost to a power cut only means the file is fetched again).
+ */
 export async function commit(job: DownloadJob): Promise<void> {
   await fsync(job.partPath, 'r+');
   await rename(job.partPath, job.finalPath);
-  await fsync(dirname(job.finalPath), 'r').catch((error: NodeJS.ErrnoException) => {
-    // Windows cannot open or fsync a folder; the rename is atomic there all the same.
-    if (!['EISDIR', 'EPERM', 'EINVAL', 'EACCES'].includes(error.code ?? '')) throw error;
-  });
   await rm(metaPath(job), { force: true });
+}
+
+/** fsyncs each distinct folder once, so the renames into them survive power loss. */
+export async function fsyncFolders(files: string[]): Promise<void> {
+  for (const folder of new Set(files.map((file) => dirname(file)))) {
+    await fsync(folder, 'r').catch((error: NodeJS.ErrnoException) => {
+      // Windows cannot open or fsync a folder; the rename is atomic there all the same.
+      if (!['EISDIR', 'EPERM', 'EINVAL', 'EACCES', 'ENOENT'].includes(error.code ?? '')) throw error;
+    });
+  }
 }
 
 /** fsyncs a file or folder. */

@@ -7,7 +7,7 @@ import type { Got } from 'got';
 import type { Manifest } from '../formats/manifest.js';
 import type { PatchOutput } from '../machines/station-services.js';
 import { downloadAll, type DownloadJob, type DownloadProgress } from './download.js';
-import { moveFileDurably } from './atomic-file.js';
+import { fsyncFolders } from './part-file.js';
 import type { HashPool } from './hash-pool.js';
 import { assertNoSymlinkedFolders, coreFamily, pruneEmptyFolders, resolveInLib } from './lib-paths.js';
 import type { Logger } from './logger.js';
@@ -93,9 +93,12 @@ export async function patchLib(
     // A symlink or folder in the way is removed first: rename would otherwise fail or land inside it.
     const current = await fs.lstat(target).catch(() => undefined);
     if (current !== undefined && !current.isFile()) await fs.rm(target, { recursive: true, force: true });
-    await moveFileDurably(job.finalPath, target);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    await fs.rename(job.finalPath, target);
     deps.logger.info(`patched ${job.label}`);
   }
+  // One fsync per folder, not per file: a rename lost to a power cut is only patched again.
+  await fsyncFolders(jobs.map((job) => resolveInLib(deps.libDir, job.label)));
 
   const removed = await removeUnknown(input.unknown, manifest, deps);
   await fs.rm(deps.stagingDir, { recursive: true, force: true });
