@@ -44,6 +44,11 @@ export const stationMachine = stationSetup.createMachine({
         input: ({ context }) => ({ installedVersion: context.installedVersion }),
         onDone: [
           {
+            guard: { type: 'intactButDatabaseBehind', params: ({ event }) => event.output },
+            target: 'dbUpgrade',
+            actions: [{ type: 'recordVerify', params: ({ event }) => event.output }, 'beginDatabaseCatchUp'],
+          },
+          {
             guard: { type: 'filesIntact', params: ({ event }) => event.output },
             target: 'ready',
             actions: { type: 'recordVerify', params: ({ event }) => event.output },
@@ -78,6 +83,11 @@ export const stationMachine = stationSetup.createMachine({
         input: ({ context }) => ({ installedVersion: context.installedVersion }),
         onDone: [
           {
+            guard: { type: 'intactButDatabaseBehind', params: ({ event }) => event.output },
+            target: 'dbUpgrade',
+            actions: [{ type: 'recordVerify', params: ({ event }) => event.output }, 'beginDatabaseCatchUp'],
+          },
+          {
             guard: { type: 'filesIntact', params: ({ event }) => event.output },
             target: 'checkingUpgrade',
             actions: { type: 'recordVerify', params: ({ event }) => event.output },
@@ -97,7 +107,14 @@ export const stationMachine = stationSetup.createMachine({
           mismatched: context.verify?.mismatched ?? [],
           unknown: context.verify?.unknown ?? [],
         }),
-        onDone: { target: 'checkingUpgrade', actions: { type: 'recordPatch', params: ({ event }) => event.output } },
+        onDone: [
+          {
+            guard: 'databaseBehind',
+            target: 'dbUpgrade',
+            actions: [{ type: 'recordPatch', params: ({ event }) => event.output }, 'beginDatabaseCatchUp'],
+          },
+          { target: 'checkingUpgrade', actions: { type: 'recordPatch', params: ({ event }) => event.output } },
+        ],
         onError: {
           target: 'failed',
           actions: { type: 'fail', params: ({ event }) => ({ error: event.error, code: 'PATCH_DOWNLOAD_FAILED' }) },

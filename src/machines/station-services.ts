@@ -26,6 +26,8 @@ export interface VerifyOutput {
   missing: string[];
   mismatched: string[];
   unknown: string[];
+  /** The client database's version when its upgrade scripts up to the installed release have not all run. */
+  databaseBehind?: string;
 }
 
 /** Input of the patch step: the verify findings to repair. */

@@ -49,6 +49,11 @@ export const stationSetup = setup({
     upgradeRequested: ({ context }) => context.command === 'upgrade',
     isOnline: (_, output: ProbeOutput) => output.online,
     filesIntact: (_, verify: VerifyOutput) => !needsRepair(verify),
+    // A launch finds the database behind the installed release (the state of an interrupted upgrade
+    // was lost): its scripts run before the client starts on a schema it does not know.
+    intactButDatabaseBehind: ({ context }, verify: VerifyOutput) =>
+      context.command === 'start' && !needsRepair(verify) && verify.databaseBehind !== undefined,
+    databaseBehind: ({ context }) => context.command === 'start' && context.verify?.databaseBehind !== undefined,
     newerAnnounced: ({ context }, output: CheckUpgradeOutput) => isOffered(output, context.allowDowngrade),
     upgradeRequestedAndOffered: ({ context }, output: CheckUpgradeOutput) =>
       context.command === 'upgrade' && isOffered(output, context.allowDowngrade),
@@ -84,6 +89,13 @@ export const stationSetup = setup({
       warnings: output.warning === undefined ? context.warnings : [...context.warnings, output.warning],
     })),
     beginUpgrade: assign(({ context }) => ({ upgrade: newUpgrade(context) })),
+    beginDatabaseCatchUp: assign(({ context }) => ({
+      upgrade: {
+        ...newUpgrade(context),
+        fromVersion: context.verify?.databaseBehind ?? context.installedVersion,
+        targetVersion: context.installedVersion,
+      },
+    })),
     recordBackup: assign(({ context }, output: BackupOutput) => ({ upgrade: withUpgrade(context, { backupDir: output.backupDir }) })),
     recordStage: assign(({ context }, output: StageOutput) => ({
       upgrade: withUpgrade(context, { staged: output }),

@@ -4,14 +4,14 @@ import path from 'node:path';
 import type { Got } from 'got';
 import type { UpgraderConfig } from '../config/load-config.js';
 import { ConfigError, redactUrl } from '../errors.js';
-import type { StationServices } from '../machines/station-services.js';
+import type { StationServices, VerifyOutput } from '../machines/station-services.js';
 import { applyStaged } from '../services/apply-staged.js';
 import { backupStation } from '../services/backup-station.js';
 import { checkUpgrade, type LatestSeenMemory } from '../services/check-upgrade.js';
 import { finishUpgrade } from '../services/finish-upgrade.js';
 import { rollbackStation } from '../services/rollback-station.js';
 import { stageRelease } from '../services/stage-release.js';
-import { upgradeDatabase } from '../services/upgrade-database.js';
+import { databaseBehind, upgradeDatabase } from '../services/upgrade-database.js';
 import type { DownloadProgress } from '../services/download.js';
 import type { HashPool } from '../services/hash-pool.js';
 import { readLocalManifest } from '../services/local-manifest.js';
@@ -101,7 +101,12 @@ export function createStationServices(deps: ServiceDeps): StationServices {
     verifyFiles: async () => {
       // With a key, the local manifest's own signature is re-checked too (offline included).
       const local = await readLocalManifest(config.clientDir, deps.trusted);
-      const findings = await verifyLib(paths.libDir, local.manifest, pool);
+      const findings: VerifyOutput = await verifyLib(paths.libDir, local.manifest, pool);
+      const behind = await databaseBehind({ clientDir: config.clientDir, dbPath: paths.dbPath }, local.manifest.version);
+      if (behind !== undefined) {
+        findings.databaseBehind = behind;
+        logger.warn(`the client database is at ${behind}, behind the installed ${local.manifest.version}: its upgrade scripts have not all run (an interrupted upgrade)`);
+      }
       logger.info(
         `verified ${findings.fileCount} file(s), ${findings.totalBytes} bytes: ${findings.missing.length} missing, ${findings.mismatched.length} changed, ${findings.unknown.length} unknown`,
         { missing: findings.missing, mismatched: findings.mismatched, unknown: findings.unknown },

@@ -3,6 +3,7 @@
 // mappings come from the newly installed lib/ (spring.properties, mosip-application.properties).
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { DataSource } from 'typeorm';
 import { DatabaseError } from '../errors.js';
 import { parseProperties } from '../formats/properties.js';
 import { parseVersionMappings, VERSION_MAPPINGS_KEY, type VersionMappings } from '../formats/version.js';
@@ -27,6 +28,28 @@ export async function readInstalledMappings(libDir: string): Promise<VersionMapp
     raw = parseProperties(text, file).get(VERSION_MAPPINGS_KEY) ?? raw;
   }
   return raw === undefined || raw.trim() === '' ? undefined : parseVersionMappings(raw, VERSION_MAPPINGS_KEY);
+}
+
+/**
+ * The client database's version when it is behind the installed release — the scripts up to it have
+ * not all run (the state of an interrupted upgrade was lost) — else undefined. Reads only: no
+ * migration, no journal-mode change; anything unreadable counts as "not behind".
+ */
+export async function databaseBehind(deps: Omit<DbUpgradeDeps, 'logger'>, installedVersion: string): Promise<string | undefined> {
+  if (!existsSync(deps.dbPath)) return undefined;
+  const mappings = await readInstalledMappings(path.join(deps.clientDir, 'lib')).catch(() => undefined);
+  if (mappings === undefined) return undefined;
+  // Read-only and without migrations: a check must never change the client's database.
+  const ds = new DataSource({ type: 'better-sqlite3', database: deps.dbPath, readonly: true, migrationsRun: false, synchronize: false, logging: false });
+  try {
+    await ds.initialize();
+    const dbVersion = await readDbVersion(ds, installedVersion);
+    return planDbUpgrade(mappings, dbVersion, installedVersion).length > 0 ? dbVersion : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (ds.isInitialized) await ds.destroy();
+  }
 }
 
 /** What the DB step needs. */

@@ -114,5 +114,8 @@ export async function checkInstalled(client: string, world: World, version: stri
   for (const name of Object.keys(have)) if (!want.has(name)) violations.push(`after the cycle lib/${name} is left over`);
   const manifest = await fs.readFile(path.join(client, 'MANIFEST.MF')).catch(() => Buffer.alloc(0));
   if (!manifest.equals(world.manifests[version] ?? Buffer.alloc(1))) violations.push(`after the cycle MANIFEST.MF is not ${version}'s`);
+  const db = path.join(client, 'db', 'reg.sqlite');
+  const dbVersion = existsSync(db) ? readClientDb(db).version : version;
+  if (dbVersion !== version) violations.push(`after the cycle the database is at ${String(dbVersion)}, lib/ at ${version}`);
   return violations;
 }
