@@ -2,7 +2,9 @@
 // are simulated — a backup named from the future, a lock touched in the future), and two launchers
 // starting the upgrader at the same instant.
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readClientDb } from '../helpers/client-db.js';
 import { serveRoot } from '../helpers/serve-root.js';
@@ -11,7 +13,6 @@ import type { TestServer } from '../helpers/test-server.js';
 import { runCliProcess } from './helpers/cli-process.js';
 import { allowedFrom, checkInstalled, checkLib, checkStation } from './helpers/invariants.js';
 import { buildWorld, freshStation, NEW, OLD, REGISTRATIONS, stationArgs, type World } from './helpers/world.js';
-import Database from 'better-sqlite3';
 
 let world: World;
 let server: TestServer;
@@ -63,7 +64,7 @@ describe('a clock that jumped back', () => {
     await fs.mkdir(lock, { recursive: true });
     const future = new Date(Date.UTC(2099, 0, 1));
     await fs.utimes(lock, future, future);
-    await fs.writeFile(path.join(client, '.upgrade', 'station.pid-999999'), JSON.stringify({ pid: 999_999, host: (await import('node:os')).hostname(), command: 'start', since: future.toISOString() }));
+    await fs.writeFile(path.join(client, '.upgrade', 'station.pid-999999'), JSON.stringify({ pid: 999_999, host: os.hostname(), command: 'start', since: future.toISOString() }));
     const result = await run('start', client);
     expect(result.code, result.stdout + result.stderr).toBe(0);
   });
