@@ -69,26 +69,31 @@ async function sameFile(a: string, b: string): Promise<boolean> {
 }
 
 /**
- * Makes `target` an exact copy of `source`, file by file: each differing file is copied beside and
- * renamed over (so a kill leaves every file old or new), then files not in source are removed.
- * Idempotent: files already equal are skipped. Returns the names it changed.
+ * Makes `target` an exact copy of `source`, file by file: each differing file is copied into a
+ * scratch folder beside the tree (`<target>.restore-tmp`, same filesystem) and renamed over, so a
+ * kill leaves every file of the tree old or new and never a partial copy inside it; then files not
+ * in source are removed. Idempotent: files already equal are skipped. Returns the names it changed.
  */
 export async function mirrorTree(source: string, target: string): Promise<string[]> {
   const changed: string[] = [];
   const wanted = await listTree(source);
+  const scratch = `${path.resolve(target)}.restore-tmp`;
+  await fs.rm(scratch, { recursive: true, force: true });
   for (const name of wanted) {
     const from = path.join(source, ...name.split('/'));
     const to = path.join(target, ...name.split('/'));
     if (await sameFile(from, to)) continue;
-    const temp = `${to}.restore-tmp`;
-    await fs.rm(temp, { force: true });
+    const temp = path.join(scratch, ...name.split('/'));
+    await fs.mkdir(path.dirname(temp), { recursive: true });
     await copyTree(from, temp);
     const current = await fs.lstat(to).catch(() => undefined);
     if (current?.isDirectory() === true) await fs.rm(to, { recursive: true, force: true });
+    await fs.mkdir(path.dirname(to), { recursive: true });
     await fs.rename(temp, to);
     await fsyncDir(path.dirname(to));
     changed.push(name);
   }
+  await fs.rm(scratch, { recursive: true, force: true });
   const keep = new Set(wanted);
   for (const name of await listTree(target)) {
     if (keep.has(name)) continue;
