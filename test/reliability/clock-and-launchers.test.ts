@@ -71,6 +71,18 @@ describe('a clock that jumped back', () => {
 });
 
 describe('two launchers at the same instant', () => {
+  it('upgrade meeting a state database another run is creating right now gets 40 from the lock, not a state-database error', async () => {
+    const client = await station();
+    await fs.mkdir(path.join(client, '.upgrade', 'station.lock'), { recursive: true });
+    await fs.writeFile(path.join(client, '.upgrade', `station.pid-${process.pid}`), JSON.stringify({ pid: process.pid, host: os.hostname(), command: 'upgrade', since: new Date().toISOString() }));
+    new Database(path.join(client, '.upgrade', 'state.db')).exec('CREATE TABLE migrations (id INTEGER)').close();
+    for (const command of ['upgrade', 'rollback']) {
+      const result = await run(command, client);
+      expect(result.code, result.stdout).toBe(40);
+      expect(result.json).toMatchObject({ error: { code: 'LOCKED' } });
+    }
+  });
+
   for (const [first, second] of [
     ['start', 'start'],
     ['upgrade', 'upgrade'],

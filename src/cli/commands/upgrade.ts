@@ -5,6 +5,16 @@ import type { CommonOptions } from '../common-options.js';
 import { confirm } from '../confirm.js';
 import { runCycleCommand } from './start.js';
 
+/**
+ * The station's status, only to word the confirmation question: read before the lock, it may meet a
+ * state database another run is creating this instant — then the question is asked without it, and
+ * the lock decides (exit 40) instead of a spurious state-database error.
+ */
+async function statusForQuestion(clientDir: string) {
+  const { readStationStatus } = await import('../../runner/read-station-state.js');
+  return readStationStatus(path.resolve(clientDir)).catch(() => undefined);
+}
+
 /** The `upgrade` command. */
 export function upgradeCommand(): Command {
   return new Command('upgrade')
@@ -13,10 +23,9 @@ export function upgradeCommand(): Command {
     )
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<CommonOptions>();
-      const { readStationStatus } = await import('../../runner/read-station-state.js');
-      const status = await readStationStatus(path.resolve(options.clientDir));
-      const target = status.upgradeAvailable && status.latestVersion !== null ? status.latestVersion : 'the version the server announces';
-      await confirm(`Upgrade ${status.installedVersion ?? 'this station'} to ${target}?`, options.yes);
+      const status = await statusForQuestion(options.clientDir);
+      const target = status?.upgradeAvailable === true && status.latestVersion !== null ? status.latestVersion : 'the version the server announces';
+      await confirm(`Upgrade ${status?.installedVersion ?? 'this station'} to ${target}?`, options.yes);
       await runCycleCommand('upgrade', options);
     });
 }
@@ -27,9 +36,8 @@ export function rollbackCommand(): Command {
     .description('restore the previous version (lib/, bin/, MANIFEST.MF, database) from the newest complete backup')
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<CommonOptions>();
-      const { readStationStatus } = await import('../../runner/read-station-state.js');
-      const status = await readStationStatus(path.resolve(options.clientDir));
-      await confirm(`Roll ${status.installedVersion ?? 'this station'} back to the version in the newest backup?`, options.yes);
+      const status = await statusForQuestion(options.clientDir);
+      await confirm(`Roll ${status?.installedVersion ?? 'this station'} back to the version in the newest backup?`, options.yes);
       await runCycleCommand('rollback', options);
     });
 }
