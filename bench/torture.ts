@@ -11,7 +11,7 @@ const { values } = parseArgs({
     iterations: { type: 'string', default: '320' },
     server: { type: 'string', default: 'both' },
     workers: { type: 'string', default: '2' },
-    size: { type: 'string', default: String(96 * 1024) },
+    size: { type: 'string', default: String(192 * 1024) },
     json: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
   },

@@ -61,8 +61,8 @@ class Estimates {
   }
   plan(command: string, random: Random): KillPlan {
     const roll = random.next();
-    if (roll < 0.4) return { kind: 'time', ms: random.int(50, Math.max(400, this.ms.get(command) ?? 2500)) };
-    if (roll < 0.7) return { kind: 'log', n: random.int(1, Math.max(2, this.transitions.get(command) ?? 8)), pattern: TRANSITION_LINE, delayMs: random.pick([0, 0, 1, 5, 20]) };
+    if (roll < 0.3) return { kind: 'time', ms: random.int(50, Math.max(400, this.ms.get(command) ?? 2500)) };
+    if (roll < 0.65) return { kind: 'log', n: random.int(1, Math.max(2, this.transitions.get(command) ?? 8)), pattern: TRANSITION_LINE, delayMs: random.pick([0, 0, 1, 5, 20]) };
     return { kind: 'log', n: random.int(1, Math.max(2, this.lines.get(command) ?? 25)), delayMs: random.pick([0, 0, 2, 10]) };
   }
 }
