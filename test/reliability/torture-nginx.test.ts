@@ -5,7 +5,7 @@ import { nginxAvailable } from '../helpers/nginx.js';
 import { runTorture } from './torture/engine.js';
 
 const SEED = Number(process.env.TORTURE_SEED ?? 7031);
-const KILLS = Number(process.env.TORTURE_NGINX_KILLS ?? 10);
+const KILLS = Number(process.env.TORTURE_NGINX_KILLS ?? 14);
 
 describe.skipIf(!nginxAvailable)('torture against nginx (CI subset)', () => {
   it(`${KILLS} kills with nginx serving (seed ${SEED}) leave no invariant violated`, async () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runTorture } from './torture/engine.js';
 
 const SEED = Number(process.env.TORTURE_SEED ?? 20261127);
-const KILLS = Number(process.env.TORTURE_KILLS ?? 16);
+const KILLS = Number(process.env.TORTURE_KILLS ?? 30);
 
 describe('torture (CI subset)', () => {
   it(`${KILLS} kills over patch, upgrade and rollback cycles (seed ${SEED}) leave no invariant violated`, async () => {
