@@ -16,8 +16,10 @@ export type KillPlan =
 export interface CliOutcome {
   code: number | null;
   signal: NodeJS.Signals | null;
-  /** True when this harness killed it (SIGKILL). */
+  /** True when this harness killed it on plan (SIGKILL). */
   killed: boolean;
+  /** True when it ran past `timeoutMs` and was killed for hanging (a failure, not a planned kill). */
+  timedOut: boolean;
   stdout: string;
   stderr: string;
   json: Record<string, unknown> | undefined;
@@ -60,6 +62,7 @@ export async function runCliProcess(
   let stdout = '';
   let stderr = '';
   let killed = false;
+  let timedOut = false;
   let exited = false;
   const logLines: string[] = [];
   let partial = '';
@@ -96,7 +99,10 @@ export async function runCliProcess(
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const timer = plan.kind === 'time' ? setTimeout(kill, plan.ms) : undefined;
-  const guard = setTimeout(kill, options.timeoutMs ?? 120_000);
+  const guard = setTimeout(() => {
+    if (exited || killed) return;
+    timedOut = child.kill('SIGKILL');
+  }, options.timeoutMs ?? 120_000);
   let polling = plan.kind === 'log';
   const poll = async (): Promise<void> => {
     while (polling) {
@@ -122,5 +128,5 @@ export async function runCliProcess(
   } catch {
     json = undefined;
   }
-  return { code, signal, killed: killed && signal === 'SIGKILL', stdout, stderr, json, logLines, durationMs: Date.now() - started };
+  return { code, signal, killed: killed && signal === 'SIGKILL', timedOut, stdout, stderr, json, logLines, durationMs: Date.now() - started };
 }

@@ -93,6 +93,10 @@ async function runStep(ctx: WorkerContext, cycle: Cycle, step: CycleStep, label:
     if (check.transitions < transitions) check.violations.push(`state.db lost transitions: ${check.transitions} < ${transitions}`);
     transitions = check.transitions;
     report.violations.push(...check.violations.map((v) => `${where}: ${v}`));
+    if (run.timedOut) {
+      report.violations.push(`${where}: hung — still running after the time limit`);
+      return false;
+    }
     if (run.killed) {
       report.kills += 1;
       bump(report.killsByPlan, plan.kind === 'log' ? (plan.pattern === undefined ? 'after a log line' : 'after a transition') : 'at a random instant');
