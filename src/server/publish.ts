@@ -19,7 +19,8 @@ import { isPlainVersion } from '../formats/version.js';
 import { sha256File } from '../services/hash-file.js';
 import { bumpChangedMtimes } from './bump-changed-mtimes.js';
 import { collectReleaseFiles, type ReleaseFile } from './collect-release-files.js';
-import { fsyncPath, swapDirectory, writeFileDurably } from './durable-fs.js';
+import { fsyncPath, writeFileAtomic } from '../services/atomic-file.js';
+import { swapDirectory } from './durable-fs.js';
 import { isInside } from './path-inside.js';
 import { loadSigningKey, signManifest } from './sign-manifest.js';
 import { writeReleaseZip } from './write-release-zip.js';
@@ -98,7 +99,7 @@ export async function publishRelease(options: PublishOptions): Promise<Published
       if (compromised) throw compromised;
       // The release is complete on disk before maven-metadata.xml offers it.
       await swapDirectory(work, releaseDir);
-      await writeFileDurably(metadataPath, serializeMavenMetadata(metadata));
+      await writeFileAtomic(metadataPath, serializeMavenMetadata(metadata));
       return {
         version,
         releaseDir,

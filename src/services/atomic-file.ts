@@ -3,11 +3,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
-/** fsyncs a directory so a rename inside it survives power loss (a no-op where folders cannot be opened). */
-export async function fsyncDir(dir: string): Promise<void> {
+/** fsyncs a file or folder (folders: so renames inside survive power loss; a no-op where folders cannot be opened). */
+export async function fsyncPath(target: string): Promise<void> {
   let handle: fs.FileHandle | undefined;
   try {
-    handle = await fs.open(dir, 'r');
+    handle = await fs.open(target, 'r');
     await handle.sync();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -16,6 +16,9 @@ export async function fsyncDir(dir: string): Promise<void> {
     await handle?.close();
   }
 }
+
+/** fsyncs a folder so a rename inside it survives power loss. */
+export const fsyncDir = fsyncPath;
 
 /** fsyncs one file's data. */
 export async function fsyncFile(file: string): Promise<void> {
@@ -32,14 +35,18 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string): 
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  const handle = await fs.open(temp, 'w');
   try {
-    await handle.writeFile(data);
-    await handle.sync();
+    const handle = await fs.open(temp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temp, file);
   } finally {
-    await handle.close();
+    await fs.rm(temp, { force: true });
   }
-  await fs.rename(temp, file);
   await fsyncDir(dir);
 }
 

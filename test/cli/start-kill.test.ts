@@ -7,17 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../../src/formats/manifest.js';
 import { serveRoot } from '../helpers/serve-root.js';
 import { bytesFor, hashTree, installStation, publish, runCli, tempDir } from '../helpers/station.js';
+import { mulberry32 } from '../helpers/random.js';
 
-/** Small deterministic PRNG so a failing run can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env.KILL_SEED ?? 20261126);
 const ITERATIONS = Number(process.env.KILL_ITERATIONS ?? 12);

@@ -10,6 +10,7 @@ import type { ReplayData } from '../../inspector/replay-inspector.js';
 import type { RunResult } from '../../machines/run-result.js';
 import type { CommonOptions } from '../common-options.js';
 import { printJson } from '../output.js';
+import { untilSignal } from '../until-signal.js';
 
 /** Port of the inspector when `--inspect` or `inspect` is given without one. */
 export const DEFAULT_INSPECT_PORT = 5940;
@@ -102,18 +103,6 @@ export async function loadStationReplay(clientDir: string): Promise<ReplayData> 
   }
 }
 
-/** Resolves on the first SIGINT or SIGTERM. */
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
 
 async function serveReplay(options: CommonOptions & { port: string }): Promise<void> {
   const clientDir = path.resolve(options.clientDir);

@@ -6,6 +6,7 @@ import { ConfigError } from '../../errors.js';
 import { startStaticServer } from '../../server/serve.js';
 import type { CommonOptions } from '../common-options.js';
 import { printJson } from '../output.js';
+import { untilSignal } from '../until-signal.js';
 
 interface ServeOptions extends CommonOptions {
   port: number;
@@ -58,17 +59,6 @@ async function serve(root: string, options: ServeOptions): Promise<void> {
   await server.close();
 }
 
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
 
 function parsePort(value: string): number {
   const port = Number(value);
