@@ -83,6 +83,17 @@ describe('two launchers at the same instant', () => {
     }
   });
 
+  // Every request answered after 1.5 s: whichever launcher takes the lock holds it for several
+  // seconds, so the other one — started at the same instant — always meets it, however slowly
+  // either process starts on a loaded machine.
+  let slow: TestServer;
+  beforeAll(async () => {
+    slow = await serveRoot(world.root, { '*': { latencyMs: 1500 } });
+  });
+  afterAll(async () => slow.close());
+  const runSlow = (command: string, client: string) =>
+    runCliProcess(stationArgs(command, client, `${slow.url}registration-client/`, []), { logFile: path.join(client, 'registration.log') });
+
   for (const [first, second] of [
     ['start', 'start'],
     ['upgrade', 'upgrade'],
@@ -92,7 +103,7 @@ describe('two launchers at the same instant', () => {
       const client = await station();
       await fs.rm(path.join(client, 'lib', 'lib-0.jar'));
       const before = await hashTree(path.join(client, 'lib'));
-      const results = await Promise.all([run(first, client), run(second, client)]);
+      const results = await Promise.all([runSlow(first, client), runSlow(second, client)]);
       const codes = results.map((r) => r.code).sort();
       expect(codes.filter((c) => c === 40), results.map((r) => r.stdout).join('\n')).toHaveLength(1);
       expect(codes.filter((c) => c !== 40).every((c) => c === 0 || c === 10)).toBe(true);
