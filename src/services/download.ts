@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Got, PlainResponse } from 'got';
 import { IntegrityError, NetworkError, UpgradeError, redactUrl } from '../errors.js';
-import { commit, discardPart, fsyncFolders, hashIfSized, hashPrefix, readMeta, sizeOf, writeMeta } from './part-file.js';
+import { commit, discardPart, fsyncFolders, hashIfSized, hashPrefix, readMeta, sizeOf, strongEtag, writeMeta } from './part-file.js';
 import { isRetryable, retryDelay, type RetryPolicy } from './retry-delay.js';
 
 /** One file to fetch into staging and verify. */
@@ -290,11 +290,6 @@ function localIoError(job: DownloadJob, error: unknown): UpgradeError | undefine
     cause: error,
     details: { file: job.label, url: redactUrl(job.url), path: local },
   });
-}
-
-// If-Range needs a strong validator (RFC 9110 §13.1.5): weak ETags are not kept.
-function strongEtag(etag: string | undefined): string | undefined {
-  return etag?.startsWith('"') === true ? etag : undefined;
 }
 
 // A byte count from a header, or undefined when absent or not a number.

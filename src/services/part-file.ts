@@ -86,3 +86,8 @@ export async function hashIfSized(path: string, expectedSize: number | undefined
   if (info?.isFile() !== true || (expectedSize !== undefined && info.size !== expectedSize)) return undefined;
   return (await hashPrefix(path, info.size)).digest('hex').toUpperCase();
 }
+
+/** The ETag if it is strong, else undefined: If-Range needs a strong validator (RFC 9110 §13.1.5). */
+export function strongEtag(etag: string | undefined): string | undefined {
+  return etag?.startsWith('"') === true ? etag : undefined;
+}

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,8 +9,8 @@ import { downloadFile, type DownloadJob, type DownloadProgress } from '../../src
 import { createHttpClient } from '../../src/services/http-client.js';
 import type { RetryPolicy } from '../../src/services/retry-delay.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { appJarJob, sha } from '../helpers/download-job.js';
 
-const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex').toUpperCase();
 const retry: RetryPolicy = { retries: 3, baseDelayMs: 10, maxDelayMs: 50 };
 const client = createHttpClient({ connectTimeoutMs: 2_000, readTimeoutMs: 300, retry, env: {} });
 const fast = { retry, random: () => 0, sleep: () => Promise.resolve() };
@@ -29,15 +29,7 @@ afterEach(async () => {
 });
 
 function job(overrides: Partial<DownloadJob> = {}): DownloadJob {
-  return {
-    url: `${server.url}1.2.0/lib/app.jar`,
-    partPath: path.join(dir, 'staging', 'lib', 'app.jar.part'),
-    finalPath: path.join(dir, 'staging', 'lib', 'app.jar'),
-    expectedSha256: sha(body),
-    expectedSize: body.length,
-    label: 'app.jar',
-    ...overrides,
-  };
+  return appJarJob(server.url, dir, body, overrides);
 }
 
 async function stagingFiles(): Promise<string[]> {
