@@ -26,6 +26,11 @@ export const ERROR_CODES = {
   NO_BACKUP: EXIT.usage,
   NO_UPGRADE_ANNOUNCED: EXIT.usage,
   CONFIRMATION_REQUIRED: EXIT.usage,
+  JAVA_NOT_FOUND: EXIT.usage,
+  DERBY_JAR_NOT_FOUND: EXIT.usage,
+  DB_CREDENTIALS_INVALID: EXIT.usage,
+  DB_CREDENTIALS_TPM: EXIT.usage,
+  CLIENT_DB_UNREADABLE: EXIT.usage,
   // bad data (65)
   MANIFEST_MALFORMED: EXIT.badData,
   MANIFEST_NAME_UNSAFE: EXIT.badData,
@@ -51,6 +56,7 @@ export const ERROR_CODES = {
   UPGRADE_FAILED: EXIT.dbUpgradeFailed,
   // local
   LOCKED: EXIT.locked,
+  CLIENT_DB_IN_USE: EXIT.locked,
   STATE_DB_FAILED: EXIT.badData,
   IO_FAILED: EXIT.patchDownloadFailure,
 } as const;
