@@ -32,6 +32,12 @@ export interface ClientDbSession {
   applyStep(step: DbUpgradeStep, libDir: string, options: ApplyStepOptions): Promise<DbStepOutcome>;
   /** Row count of every client table (schema REG on Derby), keyed by upper-case table name. */
   countRows(): Promise<Record<string, number>>;
+  /**
+   * A consistent copy of the open database into `destDir` (as `destDir/<basename(location)>`; Derby:
+   * SYSCS_UTIL.SYSCS_BACKUP_DATABASE, still encrypted), taken in the same session as the step, so the
+   * client cannot be writing. Replaces an older copy there atomically.
+   */
+  snapshot(destDir: string): Promise<ClientDbSnapshot>;
   /** Closes the database cleanly (Derby: shutdown, JVM exit). Idempotent. */
   close(): Promise<void>;
 }
@@ -56,11 +62,6 @@ export interface ClientDbAdapter {
    * CLIENT_DB_IN_USE (exit 40) when the running client holds it. Secrets never reach argv, logs or errors.
    */
   open(logger: Logger): Promise<ClientDbSession>;
-  /**
-   * A consistent copy into `destDir` (as `destDir/<basename(location)>`), taken while the client is not
-   * running; `{ absent: true }` when there is no database. Replaces an older snapshot there atomically.
-   */
-  snapshot(destDir: string, logger: Logger): Promise<ClientDbSnapshot | { absent: true }>;
   /**
    * Puts the snapshot back as the live database. The database it replaces is never deleted: it is
    * moved to `keepReplacedAs` first (a path beside the backup). Throws BackupError ROLLBACK_FAILED.
