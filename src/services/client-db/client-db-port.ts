@@ -57,6 +57,11 @@ export interface ClientDbAdapter {
   /** True when the database exists on disk. Starts no JVM. */
   exists(): Promise<boolean>;
   /**
+   * The version in global_param, or `fallback`, changing nothing (no migration, no history table);
+   * for a check when the state database does not know it. Derby starts a JVM for it. Throws like `open`.
+   */
+  peekVersion(fallback: string, logger: Logger): Promise<string>;
+  /**
    * Opens the database for a DB step. Throws ConfigError JAVA_NOT_FOUND, DERBY_JAR_NOT_FOUND,
    * DB_CREDENTIALS_INVALID, DB_CREDENTIALS_TPM, CLIENT_DB_UNREADABLE (exit 64), DatabaseError
    * CLIENT_DB_IN_USE (exit 40) when the running client holds it. Secrets never reach argv, logs or errors.
