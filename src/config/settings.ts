@@ -193,7 +193,7 @@ export const SETTINGS = {
     env: 'REG_UPGRADER_DB_KIND',
     flag: 'dbKind',
     doc: 'the client database: auto (db/reg/service.properties = Derby, else db/reg.sqlite = SQLite), sqlite or derby',
-    default: 'auto' as 'auto' | 'sqlite' | 'derby',
+    default: 'auto',
     parse: (value: string) => {
       const kind = value.trim().toLowerCase();
       return kind === 'auto' || kind === 'sqlite' || kind === 'derby' ? kind : { expected: 'auto, sqlite or derby' };
