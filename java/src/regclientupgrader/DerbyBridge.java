@@ -167,6 +167,13 @@ public final class DerbyBridge {
         // 08006: the database was shut down, the only way this call ends well.
         if (!"08006".equals(expected.getSQLState())) throw BridgeFailure.of(expected);
       }
+      return;
+    }
+    // A refused open may still have booted the database (a wrong user or password): stop the engine.
+    try {
+      DriverManager.getConnection("jdbc:derby:;shutdown=true");
+    } catch (SQLException expected) {
+      // XJ015: the engine shut down; anything else: nothing was booted.
     }
   }
 

@@ -78,10 +78,10 @@ export function createDerbyClientDb(options: DerbyClientDbOptions): ClientDbAdap
       const name = path.basename(dbDir);
       const target = path.join(destDir, name);
       const staging = path.join(destDir, `.${name}.snapshot-${process.pid}`);
-      await rm(staging, { recursive: true, force: true });
-      await mkdir(staging, { recursive: true });
       const session = await open(logger);
       try {
+        await rm(staging, { recursive: true, force: true });
+        await mkdir(staging, { recursive: true });
         await session.backupTo(staging);
       } catch (error) {
         await rm(staging, { recursive: true, force: true });

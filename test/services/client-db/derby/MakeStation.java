@@ -50,8 +50,9 @@ public class MakeStation {
         try (InputStream script = new FileInputStream(args[i])) {
           // initial.sql reports one error on every station (ALTER TABLE "APP"."RID_SEQ"), ignored as MOSIP does;
           // the station's data must load without any.
-          int errors = org.apache.derby.tools.ij.runScript(connection, script, "UTF-8", i == 2 ? DISCARD : System.err, "UTF-8");
-          if (i > 2 && errors > 0) throw new IllegalStateException(errors + " errors in " + args[i]);
+          java.io.ByteArrayOutputStream output = new java.io.ByteArrayOutputStream();
+          int errors = org.apache.derby.tools.ij.runScript(connection, script, "UTF-8", output, "UTF-8");
+          if (i > 2 && errors > 0) throw new IllegalStateException(errors + " errors in " + args[i] + ":\n" + output);
         }
       }
     }

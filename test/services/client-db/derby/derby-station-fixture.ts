@@ -10,6 +10,9 @@ import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startBridge } from '../../../../src/services/client-db/derby/bridge-client.js';
+import type { DerbyBridge } from '../../../../src/services/client-db/derby/bridge-client.js';
+import { queryRows } from '../../../../src/services/client-db/derby/derby-query.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -165,4 +168,30 @@ export async function filesWithSecrets(files: string[]): Promise<string[]> {
     if (Object.values(STATION_SECRETS).some((secret) => text.includes(secret))) found.push(file);
   }
   return found;
+}
+
+/** Runs `use` with a bridge open on the station's database (the test's own window into it), then shuts it down. */
+export async function withStationDb<T>(station: DerbyStation, use: (bridge: DerbyBridge) => Promise<T>): Promise<T> {
+  const bridge = startBridge({ java: 'java', bridgeDir: path.resolve(here, '../../../../dist/java'), derbyJars: [DERBY_JAR], cwd: station.clientDir });
+  try {
+    const credentials =
+      station.credentialsFile === undefined
+        ? { dbConf: path.join(station.clientDir, '.mosipkeys', 'db.conf'), regKey: path.join(station.clientDir, '.mosipkeys', 'reg.key') }
+        : { credentialsFile: station.credentialsFile };
+    await bridge.request('open', { dbDir: station.dbDir, ...credentials });
+    return await use(bridge);
+  } finally {
+    await bridge.close();
+  }
+}
+
+/** Schema REG as `TABLE.COLUMN type`, sorted (what MOSIP's scripts shape). */
+export async function regSchema(bridge: DerbyBridge): Promise<string[]> {
+  const rows = await queryRows(
+    bridge,
+    `SELECT t.TABLENAME, c.COLUMNNAME, c.COLUMNDATATYPE FROM SYS.SYSCOLUMNS c
+     JOIN SYS.SYSTABLES t ON c.REFERENCEID = t.TABLEID JOIN SYS.SYSSCHEMAS s ON t.SCHEMAID = s.SCHEMAID
+     WHERE s.SCHEMANAME = 'REG' AND t.TABLETYPE = 'T'`,
+  );
+  return rows.map((row) => `${String(row['TABLENAME'])}.${String(row['COLUMNNAME'])} ${String(row['COLUMNDATATYPE'])}`).sort();
 }
