@@ -1,3 +1,4 @@
+/* global process, console */
 // `npm run build`, Java part: compiles the Derby bridge (java/src) with `javac --release 11` into
 // dist/java, so the stations' own Java 11+ runs it. No JDK on this machine: says so and skips
 // (the Derby adapter then reports the bridge missing; SQLite stations need none of it).

@@ -120,7 +120,7 @@ export function startBridge(options: StartBridgeOptions): DerbyBridge {
     pending.delete(id);
     clearTimeout(entry.timer);
     if (answer.ok === true) {
-      entry.resolve(answer as BridgeAnswer);
+      entry.resolve(answer);
       return;
     }
     const error = answer.error ?? {};

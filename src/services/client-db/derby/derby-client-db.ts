@@ -33,8 +33,13 @@ export interface DerbyClientDbOptions {
   timeoutMs?: number;
 }
 
+/** The Derby adapter: the port, with sessions that also read the history and take online backups. */
+export interface DerbyClientDb extends ClientDbAdapter {
+  open(logger: Logger): Promise<DerbyClientDbSession>;
+}
+
 /** The Derby adapter; starts no JVM until `open`, `snapshot` or `restore` needs one. */
-export function createDerbyClientDb(options: DerbyClientDbOptions): ClientDbAdapter & { open(logger: Logger): Promise<DerbyClientDbSession> } {
+export function createDerbyClientDb(options: DerbyClientDbOptions): DerbyClientDb {
   const clientDir = path.resolve(options.clientDir);
   const dbDir = path.resolve(clientDir, options.dbDir);
   const env = options.env ?? process.env;

@@ -63,10 +63,10 @@ export async function readDerbyHistory(bridge: DerbyBridge): Promise<DbHistoryRo
     version: String(row['VERSION']),
     dbVersion: String(row['DB_VERSION']),
     script: String(row['SCRIPT']),
-    scriptSha256: row['SCRIPT_SHA256'] === null ? null : String(row['SCRIPT_SHA256']),
+    scriptSha256: typeof row['SCRIPT_SHA256'] === 'string' ? row['SCRIPT_SHA256'] : null,
     startedAt: String(row['STARTED_AT']),
     finishedAt: String(row['FINISHED_AT']),
     outcome: String(row['OUTCOME']) as DbHistoryRow['outcome'],
-    error: row['ERROR'] === null ? null : String(row['ERROR']),
+    error: typeof row['ERROR'] === 'string' ? row['ERROR'] : null,
   }));
 }
