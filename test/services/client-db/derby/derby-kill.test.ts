@@ -2,7 +2,7 @@
 // uncommitted transaction on the next boot, so the step is either wholly there or wholly absent,
 // runs exactly once when relaunched, and no registration is lost.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDerbyClientDb } from '../../../../src/services/client-db/derby/index.js';
 import { queryRows } from '../../../../src/services/client-db/derby/derby-query.js';
 import { createMemoryLogger } from '../../../../src/services/logger.js';
-import { hasDerby, makeDerbyStation, REGISTRATION_IDS, regSchema, withStationDb } from './derby-station-fixture.js';
+import { hasDerby, makeDerbyStation, REGISTRATION_IDS, regSchema, STATION_SECRETS, withStationDb } from './derby-station-fixture.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 // The DB step as `start` runs it, in a process of its own (built by npm run build).
@@ -53,6 +53,11 @@ describe.skipIf(!hasDerby() || !existsSync(STEP_CHILD))('killed during the Derby
       jvm = existsSync(path.join(station.dbDir, 'db.lck')) ? childrenOf(child.pid ?? 0) : [];
     }
     expect(jvm.length).toBeGreaterThan(0);
+    // Secrets never on the JVM's command line nor in its environment.
+    for (const pid of jvm) {
+      const seen = `${readFileSync(`/proc/${pid}/cmdline`, 'utf8')}\n${readFileSync(`/proc/${pid}/environ`, 'utf8')}`;
+      for (const secret of Object.values(STATION_SECRETS)) expect(seen).not.toContain(secret);
+    }
     await sleep(1500);
     for (const pid of [child.pid ?? 0, ...jvm]) process.kill(pid, 'SIGKILL');
     await exited;

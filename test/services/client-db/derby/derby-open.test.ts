@@ -4,7 +4,7 @@
 // db.conf, a database held by a running client. No secret reaches any message or log.
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -48,17 +48,24 @@ describe.skipIf(!hasDerby())('opening a station Derby database', () => {
     return error as UpgradeError;
   }
 
-  it("decodes MOSIP's db.conf, and a credentials file wins over it", async () => {
+  it("decodes MOSIP's db.conf, in <client>/.mosipkeys or the legacy ~/.mosipkeys, and a credentials file wins over it", async () => {
     station = await makeDerbyStation(path.join(work, 'client'));
     const logger = createMemoryLogger();
     const withDbConf = await createDerbyClientDb({ clientDir: station.clientDir, dbDir: station.dbDir }).open(logger);
     expect(await withDbConf.readVersion('none')).toBe('none');
     await withDbConf.close();
 
+    // The legacy place, ~/.mosipkeys (DaoConfig.backwardCompatibleFix), read where it is.
+    const home = path.join(work, 'home');
+    await mkdir(home);
+    await rename(path.join(station.clientDir, '.mosipkeys'), path.join(home, '.mosipkeys'));
+    const legacy = await createDerbyClientDb({ clientDir: station.clientDir, dbDir: station.dbDir, env: { ...process.env, HOME: home } }).open(logger);
+    await legacy.close();
+    expect(existsSync(path.join(station.clientDir, '.mosipkeys'))).toBe(false);
+
     const file = path.join(work, 'credentials.txt');
     await writeFile(file, `${STATION_SECRETS.bootPassword}-BREAK-${STATION_SECRETS.user}-BREAK-${STATION_SECRETS.password}\r\n`);
-    await rm(path.join(station.clientDir, '.mosipkeys'), { recursive: true });
-    const withFile = await createDerbyClientDb({ clientDir: station.clientDir, dbDir: station.dbDir, credentialsFile: file }).open(logger);
+    const withFile = await createDerbyClientDb({ clientDir: station.clientDir, dbDir: station.dbDir, credentialsFile: file, env: { ...process.env, HOME: home } }).open(logger);
     expect((await withFile.countRows())['REGISTRATION']).toBe(3);
     await withFile.close();
     expect(existsSync(path.join(station.clientDir, 'derby.log'))).toBe(false);
@@ -127,7 +134,6 @@ function whichJava(): string {
 
 /** Names and sizes of the files of a folder (the database unchanged means this unchanged). */
 async function listing(dir: string): Promise<string[]> {
-  const { stat } = await import('node:fs/promises');
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const out: string[] = [];
   for (const entry of entries) {
