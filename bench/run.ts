@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { BenchContext, SectionResult } from './context.js';
 import { machineFacts, renderReport } from './report.js';
+import { benchDerbyStep } from './sections/derby-step.js';
 import { benchDownload } from './sections/download.js';
 import { benchResume } from './sections/resume.js';
 import { benchScaling } from './sections/scaling.js';
@@ -32,6 +33,7 @@ const SECTIONS: Record<string, (ctx: BenchContext) => Promise<SectionResult>> = 
   resume: benchResume,
   startup: benchStartup,
   scaling: benchScaling,
+  derby: benchDerbyStep,
 };
 
 const began = performance.now();

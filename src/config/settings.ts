@@ -50,6 +50,11 @@ const list = (value: string): string[] =>
     .map((item) => item.trim())
     .filter((item) => item !== '');
 
+/** Which client database: found on disk, or named. */
+export type DbKindSetting = 'auto' | 'sqlite' | 'derby';
+// A function, so the default's type is the union and not the literal 'auto'.
+const dbKindDefault = (): DbKindSetting => 'auto';
+
 /** The settings table: the single source of truth for configuration. */
 export const SETTINGS = {
   serverUrl: {
@@ -193,8 +198,8 @@ export const SETTINGS = {
     env: 'REG_UPGRADER_DB_KIND',
     flag: 'dbKind',
     doc: 'the client database: auto (db/reg/service.properties = Derby, else db/reg.sqlite = SQLite), sqlite or derby',
-    default: 'auto',
-    parse: (value: string) => {
+    default: dbKindDefault(),
+    parse: (value: string): DbKindSetting | { expected: string } => {
       const kind = value.trim().toLowerCase();
       return kind === 'auto' || kind === 'sqlite' || kind === 'derby' ? kind : { expected: 'auto, sqlite or derby' };
     },

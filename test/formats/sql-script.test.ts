@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/errors.js';
@@ -91,5 +92,33 @@ describe('splitSqlStatements (properties)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("MOSIP's Derby scripts (test/fixtures/mosip/derby/sql)", () => {
+  const mosip = (relative: string): string => readFileSync(new URL(`../fixtures/mosip/derby/sql/${relative}`, import.meta.url), 'utf8');
+  // A statement's text without the -- comment lines before it (Derby ignores them either way).
+  const code = (sql: string): string => sql.replace(/^(?:\s*--[^\n]*\n)+/, '').trim();
+
+  it.each([
+    ['1.1.5/initial_db_scripts.sql', 9],
+    ['1.1.5/rollback_scripts.sql', 2],
+    ['1.1.5.5/initial_db_scripts.sql', 9],
+    ['1.1.5.5/rollback_scripts.sql', 0],
+    ['1.2.0.1/initial_db_scripts.sql', 82],
+    ['1.2.0.1/rollback_scripts.sql', 82],
+  ])('%s splits into %i statements, as MOSIP splits it on ;', (relative, count) => {
+    const text = mosip(relative);
+    const statements = splitSqlScript(text);
+    expect(statements).toHaveLength(count);
+    // None of these scripts has a ; inside a string or comment: MOSIP's naive split is the truth here.
+    const naive = text.split(';').map(code).filter((part) => part !== '');
+    expect(statements.map((statement) => code(statement.sql))).toEqual(naive);
+  });
+
+  it('keeps Derby syntax whole: RENAME, MERGE … USING "SYSIBM"."SYSDUMMY1", current timestamp', () => {
+    const statements = splitSqlScript(mosip('1.2.0.1/initial_db_scripts.sql')).map((statement) => ({ ...statement, sql: code(statement.sql) }));
+    expect(statements.find((statement) => statement.sql.startsWith('RENAME TABLE'))).toEqual({ sql: 'RENAME TABLE "REG"."BLACKLISTED_WORDS" TO "BLOCKLISTED_WORDS"', line: 41 });
+    expect(statements.filter((statement) => /^MERGE INTO "REG"\."GLOBAL_PARAM" gp1 USING "SYSIBM"\."SYSDUMMY1" .* current timestamp\)$/s.test(statement.sql))).toHaveLength(7);
   });
 });

@@ -1,19 +1,8 @@
-// PLACEHOLDER until the Derby bridge lands (branch `derby`): replaced by the real adapter at merge.
-import { ConfigError } from '../../../errors.js';
-import type { ClientDbAdapter } from '../client-db-port.js';
-
-/** Options of the Derby adapter. */
-export interface DerbyClientDbOptions {
-  clientDir: string;
-  dbDir: string;
-  classpath?: string[];
-  credentialsFile?: string;
-  env?: NodeJS.ProcessEnv;
-  bridgeDir?: string;
-}
-
-/** The client database of a MOSIP station (encrypted Derby at db/reg). */
-export function createDerbyClientDb(options: DerbyClientDbOptions): ClientDbAdapter {
-  const unavailable = () => Promise.reject(new ConfigError('JAVA_NOT_FOUND', 'the Derby bridge is not built'));
-  return { kind: 'derby', location: options.dbDir, exists: () => Promise.resolve(true), open: unavailable, peekVersion: unavailable, restore: unavailable };
-}
+// The Derby adapter of the client database port (DESIGN §12), for the runner and the CLI.
+export { createDerbyClientDb } from './derby-client-db.js';
+export type { DerbyClientDb, DerbyClientDbOptions } from './derby-client-db.js';
+export type { DerbyClientDbSession } from './derby-session.js';
+export { findJava, javaCandidates } from './find-java.js';
+export { findDerbyJars, pickDerbyJars } from './find-derby-jar.js';
+export { locateDbCredentials } from './db-credentials.js';
+export type { CredentialSource } from './db-credentials.js';
