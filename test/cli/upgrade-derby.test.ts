@@ -34,7 +34,7 @@ function release(version: string): Record<string, Buffer | string> {
 async function enrol(station: DerbyStation, id: string): Promise<void> {
   await withStationDb(station, async (bridge) => {
     await bridge.request('execute', {
-      sql: `INSERT INTO "REG"."REGISTRATION" ("ID", "REG_TYPE", "STATUS_CODE", "LANG_CODE", "REG_USR_ID", "REGCNTR_ID", "IS_ACTIVE", "CR_BY", "CR_DTIMES") VALUES (?, 'NEW', 'REGISTERED', 'eng', '110011', '10001', true, '110011', current timestamp)`,
+      sql: `INSERT INTO "REG"."REGISTRATION" ("ID", "REG_TYPE", "STATUS_CODE", "LANG_CODE", "REG_USR_ID", "REGCNTR_ID", "APPROVER_USR_ID", "CLIENT_STATUS_CODE", "IS_ACTIVE", "CR_BY", "CR_DTIMES", "ADDITIONAL_INFO") VALUES (?, 'NEW', 'REGISTERED', 'eng', '110011', '10001', '110012', 'APPROVED', true, '110011', current timestamp, CAST(X'7b7d' AS BLOB))`,
       params: [id],
     });
     await bridge.request('commit', {});
@@ -88,7 +88,7 @@ describe.skipIf(!hasDerby())('upgrade of a MOSIP Derby station through the CLI',
     expect(after.history.filter((h) => h.outcome === 'applied').map((h) => h.version)).toEqual([NEW]);
 
     // Nothing to do: the version the database reached is in the state database; no JVM is needed.
-    const noJava = { PATH: path.dirname(process.execPath), JAVA_HOME: '' };
+    const noJava = { PATH: '/nonexistent', JAVA_HOME: '' };
     const noop = await run('start', ['--offline'], noJava);
     expect(noop.code, noop.stdout + noop.stderr).toBe(0);
     const status = await runCli(['status', '--client-dir', client, '--json'], { env: noJava });
@@ -136,10 +136,10 @@ describe.skipIf(!hasDerby())('upgrade of a MOSIP Derby station through the CLI',
     const wrong = path.join(client, '..', 'wrong-credentials.txt');
     await fs.writeFile(wrong, `${STATION_SECRETS.bootPassword}x-BREAK-${STATION_SECRETS.user}-BREAK-nope\n`);
     const badCredentials = await run('upgrade', ['--yes', '--db-credentials-file', wrong]);
-    expect(badCredentials.code, badCredentials.stdout + badCredentials.stderr).toBe(64);
+    expect(badCredentials.code, await fs.readFile(path.join(client, 'registration.log'), 'utf8')).toBe(64);
     expect(badCredentials.json).toMatchObject({ error: { code: 'DB_CREDENTIALS_INVALID' } });
 
-    const noJava = await run('upgrade', ['--yes'], { PATH: path.dirname(process.execPath), JAVA_HOME: '' });
+    const noJava = await run('upgrade', ['--yes'], { PATH: '/nonexistent', JAVA_HOME: '' });
     expect(noJava.code, noJava.stdout + noJava.stderr).toBe(64);
     expect(noJava.json).toMatchObject({ error: { code: 'JAVA_NOT_FOUND' } });
 
