@@ -188,6 +188,33 @@ export const SETTINGS = {
     default: false,
     parse: boolean,
   },
+  dbKind: {
+    property: 'reg.upgrader.db.kind',
+    env: 'REG_UPGRADER_DB_KIND',
+    flag: 'dbKind',
+    doc: 'the client database: auto (db/reg/service.properties = Derby, else db/reg.sqlite = SQLite), sqlite or derby',
+    default: 'auto',
+    parse: (value: string) => {
+      const kind = value.trim().toLowerCase();
+      return kind === 'auto' || kind === 'sqlite' || kind === 'derby' ? kind : { expected: 'auto, sqlite or derby' };
+    },
+  },
+  derbyClasspath: {
+    property: 'reg.upgrader.derby.classpath',
+    env: 'REG_UPGRADER_DERBY_CLASSPATH',
+    flag: 'derbyClasspath',
+    doc: "comma-separated Derby jars to use when lib/ has no derby-*.jar (e.g. /usr/share/java/derby.jar); a property value is relative to the client folder",
+    default: [] as string[],
+    parse: list,
+  },
+  dbCredentialsFile: {
+    property: 'reg.upgrader.db.credentials-file',
+    env: 'REG_UPGRADER_DB_CREDENTIALS_FILE',
+    flag: 'dbCredentialsFile',
+    doc: "a file holding the Derby credentials as MOSIP's decrypted db.conf text (<boot>-BREAK-<user>-BREAK-<password>), instead of .mosipkeys/db.conf; a property value is relative to the client folder",
+    default: undefined as string | undefined,
+    parse: text,
+  },
 } satisfies Record<string, SettingSpec<SettingValue>>;
 
 /** Names of all settings. */

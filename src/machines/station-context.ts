@@ -105,7 +105,7 @@ export function classifyError(error: unknown, stepCode: ErrorCode): ErrorInfo {
   const info = toErrorInfo(error, stepCode);
   const exit = ERROR_CODES[info.code];
   const keep: ErrorCode[] = ['DISK_FULL', 'BACKUP_FAILED', 'DB_UPGRADE_FAILED', 'CRASH_LOOP', 'ROLLBACK_FAILED', 'NO_BACKUP'];
-  if (exit === EXIT.badData || exit === EXIT.usage || keep.includes(info.code)) return info;
+  if (exit === EXIT.badData || exit === EXIT.usage || exit === EXIT.locked || keep.includes(info.code)) return info;
   return info.details === undefined
     ? { code: stepCode, message: info.message }
     : { code: stepCode, message: info.message, details: info.details };

@@ -108,6 +108,10 @@ export interface RollbackOutput {
   /** Version installed after the rollback. */
   installedVersion: string;
   restored: string[];
+  /** The client database's version afterwards, when the rollback looked at it. */
+  dbVersion?: string;
+  /** What the operator must know (where a replaced database was kept). */
+  warnings?: string[];
 }
 
 /** What finishing an upgrade cleaned up. */

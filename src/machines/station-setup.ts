@@ -113,7 +113,11 @@ export const stationSetup = setup({
     enterRollback: assign(({ context }, phase: RollbackPhase) => ({
       upgrade: withUpgrade(context, { rollbackPhase: phase }),
     })),
-    recordRollback: assign((_, output: RollbackOutput) => ({ installedVersion: output.installedVersion, upgrade: null })),
+    recordRollback: assign(({ context }, output: RollbackOutput) => ({
+      installedVersion: output.installedVersion,
+      upgrade: null,
+      warnings: [...context.warnings, ...(output.warnings ?? [])],
+    })),
     keepDbRetryPending: assign(({ context }) => ({
       upgrade: withUpgrade(context, { dbUpgradePending: true, rollbackPhase: null }),
     })),

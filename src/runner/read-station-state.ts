@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { openSqliteSnapshotStore, type TransitionRecord } from '../persistence/index.js';
 import { readDbVersion } from '../services/client-db/db-version.js';
 import { readLocalManifest } from '../services/local-manifest.js';
+import { detectClientDbKind } from './station-client-db.js';
 import { stationPaths } from './station-services-impl.js';
 
 /** What `status` reports. */
@@ -22,7 +23,7 @@ export interface StationStatus {
   patched: string[];
   removed: string[];
   machineVersion: string | null;
-  /** Version recorded in the client database (global_param), null without a database. */
+  /** Version recorded in the client database (global_param), null without a database; Derby's as last seen (no JVM is started for status). */
   dbVersion: string | null;
   /** The version upgrade in progress, if any: target, backup folder, whether the DB upgrade waits for a retry. */
   pending: { targetVersion: string; fromVersion: string; backupDir: string | null; staged: boolean; dbUpgradePending: boolean } | null;
@@ -46,6 +47,7 @@ async function readClientDbVersion(dbPath: string, fallback: string): Promise<st
 /** Reads the station's persisted state and installed version. */
 export async function readStationStatus(clientDir: string): Promise<StationStatus> {
   const paths = stationPaths(clientDir);
+  const derby = detectClientDbKind({ clientDir, dbKind: 'auto' }) === 'derby';
   const installed = await readLocalManifest(clientDir).catch(() => undefined);
   const status: StationStatus = {
     clientDir,
@@ -59,12 +61,13 @@ export async function readStationStatus(clientDir: string): Promise<StationStatu
     patched: [],
     removed: [],
     machineVersion: null,
-    dbVersion: await readClientDbVersion(paths.dbPath, installed?.manifest.version ?? 'unknown'),
+    dbVersion: derby ? null : await readClientDbVersion(paths.dbPath, installed?.manifest.version ?? 'unknown'),
     pending: null,
   };
   if (!existsSync(paths.stateDb)) return status;
   const store = await openSqliteSnapshotStore(paths.stateDb, { readOnly: true });
   try {
+    if (derby) status.dbVersion = (await store.getValue('client-db-version:derby')) ?? null;
     const persisted = await store.load();
     const [last] = await store.history({ limit: 1 });
     if (last !== undefined) status.lastRun = { at: last.at, command: last.command, runId: last.runId };

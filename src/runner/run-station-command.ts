@@ -18,6 +18,7 @@ import { loadPublicKey, type TrustedKey } from '../services/manifest-signature.j
 import { acquireStationLock } from '../services/station-lock.js';
 import { treeSize } from '../services/copy-tree.js';
 import { runMachine } from './run-machine.js';
+import { stationClientDb } from './station-client-db.js';
 import { createStationServices, stationPaths } from './station-services-impl.js';
 
 /** Options of a station command (library and CLI). */
@@ -120,6 +121,9 @@ export async function runStationCommand(command: CycleCommand, options: StationC
     const openStore = store;
     const seenKey = latestSeenKey(config.metadataUrl ?? config.serverUrl);
     const latestSeen = { get: () => openStore.getValue(seenKey), set: (version: string) => openStore.setValue(seenKey, version) };
+    const clientDb = stationClientDb(config, options.env ?? process.env);
+    const dbKey = `client-db-version:${clientDb.kind}`;
+    const dbVersionMemory = { get: () => openStore.getValue(dbKey), set: (version: string) => openStore.setValue(dbKey, version) };
     const caFile = settingFile(config, 'caFile');
     const client = createHttpClient({
       connectTimeoutMs: config.connectTimeoutMs,
@@ -142,6 +146,8 @@ export async function runStationCommand(command: CycleCommand, options: StationC
         pool,
         logger,
         latestSeen,
+        clientDb,
+        dbVersionMemory,
         ...(trusted === undefined ? {} : { trusted }),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       }),

@@ -5,6 +5,7 @@ import type { Got } from 'got';
 import type { UpgraderConfig } from '../config/load-config.js';
 import { ConfigError, redactUrl } from '../errors.js';
 import type { StationServices, VerifyOutput } from '../machines/station-services.js';
+import type { ClientDbAdapter } from '../services/client-db/client-db-port.js';
 import { applyStaged } from '../services/apply-staged.js';
 import { backupStation } from '../services/backup-station.js';
 import { checkUpgrade, type LatestSeenMemory } from '../services/check-upgrade.js';
@@ -58,6 +59,10 @@ export interface ServiceDeps {
   /** Remembers the highest version the server announced (freeze detection). */
   latestSeen?: LatestSeenMemory;
   onProgress?: (progress: DownloadProgress) => void;
+  /** The station's client database (SQLite or Derby); opened only when there is database work. */
+  clientDb: ClientDbAdapter;
+  /** The client database's version as last seen, kept in the state database (a no-op launch starts no JVM). */
+  dbVersionMemory?: { get(): Promise<string | undefined>; set(version: string): Promise<void> };
 }
 
 function requireServerUrl(config: UpgraderConfig): string {
@@ -82,8 +87,12 @@ export function createStationServices(deps: ServiceDeps): StationServices {
     clientDir: config.clientDir,
     upgradeDir: paths.upgradeDir,
     backupRoot: config.backupRoot,
-    dbPath: paths.dbPath,
+    clientDb: deps.clientDb,
     logger,
+  };
+  const memory = deps.dbVersionMemory;
+  const remember = async (version: string | undefined) => {
+    if (version !== undefined) await memory?.set(version);
   };
   return {
     probeServer: async (input, signal) => {
@@ -102,7 +111,9 @@ export function createStationServices(deps: ServiceDeps): StationServices {
       // With a key, the local manifest's own signature is re-checked too (offline included).
       const local = await readLocalManifest(config.clientDir, deps.trusted);
       const findings: VerifyOutput = await verifyLib(paths.libDir, local.manifest, pool);
-      const behind = await databaseBehind({ clientDir: config.clientDir, dbPath: paths.dbPath }, local.manifest.version);
+      const known = await memory?.get();
+      const { behind, dbVersion } = await databaseBehind({ clientDir: config.clientDir, clientDb: deps.clientDb, logger }, local.manifest.version, known);
+      if (known === undefined) await remember(dbVersion);
       if (behind !== undefined) {
         findings.databaseBehind = behind;
         logger.warn(`the client database is at ${behind}, behind the installed ${local.manifest.version}: its upgrade scripts have not all run (an interrupted upgrade)`);
@@ -141,17 +152,21 @@ export function createStationServices(deps: ServiceDeps): StationServices {
         input.installedVersion,
         input.allowDowngrade,
       ),
-    backupStation: (input) =>
-      backupStation(
+    backupStation: async (input) => {
+      // Preflight (DESIGN §12): Java, the Derby jar and the credentials open the database, and the
+      // client does not hold it — else 64 or 40 before any backup is taken.
+      if (await deps.clientDb.exists()) await remember(await deps.clientDb.peekVersion(input.fromVersion, logger));
+      return backupStation(
         {
           clientDir: config.clientDir,
           backupRoot: config.backupRoot,
-          dbPath: paths.dbPath,
+          dbPath: deps.clientDb.location,
           extraPaths: config.extraBackupPaths.map((p) => path.resolve(config.clientDir, p.replace(/^~(?=\/|$)/, homedir()))),
           logger,
         },
         input,
-      ),
+      );
+    },
     stageRelease: (input, signal) =>
       stageRelease(
         {
@@ -169,8 +184,16 @@ export function createStationServices(deps: ServiceDeps): StationServices {
         input,
       ),
     applyStaged: (input) => applyStaged({ clientDir: config.clientDir, upgradeDir: paths.upgradeDir, pool, logger }, input),
-    upgradeDatabase: (input) => upgradeDatabase({ clientDir: config.clientDir, dbPath: paths.dbPath, logger }, input),
-    rollbackStation: (input) => rollbackStation(rollbackDeps, input),
+    upgradeDatabase: async (input) => {
+      const output = await upgradeDatabase({ clientDir: config.clientDir, upgradeDir: paths.upgradeDir, clientDb: deps.clientDb, logger }, input);
+      await remember(output.dbVersion);
+      return output;
+    },
+    rollbackStation: async (input) => {
+      const output = await rollbackStation(rollbackDeps, input);
+      await remember(output.dbVersion);
+      return output;
+    },
     finishUpgrade: (input) =>
       finishUpgrade({ upgradeDir: paths.upgradeDir, backupRoot: config.backupRoot, backupsKept: config.backupsKept, logger }, input),
   };

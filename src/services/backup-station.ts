@@ -1,5 +1,5 @@
-// The backup taken before a version upgrade (DESIGN §5 backup): lib/, bin/, MANIFEST.MF, extra
-// paths and the client database (SQLite online backup) into BackUp/<version>_<UTC timestamp>Z/.
+// The backup taken before a version upgrade (DESIGN §5 backup): lib/, bin/, MANIFEST.MF and extra
+// paths into BackUp/<version>_<UTC timestamp>Z/; the client database joins it at the restart.
 // The completion marker is written last; a folder without it is never trusted, and a re-run of the
 // same upgrade cycle reuses its own complete backup or redoes its own incomplete one.
 import { promises as fs } from 'node:fs';
@@ -7,7 +7,6 @@ import path from 'node:path';
 import { BackupError, UpgradeError } from '../errors.js';
 import type { BackupOutput, UpgradeStepInput } from '../machines/station-services.js';
 import { fsyncDir, writeFileAtomic } from './atomic-file.js';
-import { backupClientDb } from './client-db/backup-db.js';
 import { copyTree, treeSize } from './copy-tree.js';
 import type { Logger } from './logger.js';
 import { copySignature } from './manifest-signature.js';
@@ -75,6 +74,7 @@ async function readJson<T>(file: string): Promise<T | null> {
 export interface BackupDeps {
   clientDir: string;
   backupRoot: string;
+  /** The client database (file or folder): counted in the free space the upgrade needs. */
   dbPath: string;
   extraPaths: string[];
   logger: Logger;
@@ -141,8 +141,8 @@ export async function backupStation(deps: BackupDeps, input: UpgradeStepInput): 
     await fs.copyFile(path.join(deps.clientDir, 'MANIFEST.MF'), path.join(dir, 'MANIFEST.MF'));
     await copySignature(path.join(deps.clientDir, 'MANIFEST.MF'), path.join(dir, 'MANIFEST.MF'));
     parts.push('MANIFEST.MF');
-    const db = await backupClientDb(deps.dbPath, path.join(dir, 'db', path.basename(deps.dbPath)));
-    if (!('absent' in db)) parts.push(`db/${path.basename(deps.dbPath)}`);
+    // The database is snapshotted at the restart, right before its first change (upgrade-database.ts):
+    // registrations written until then are in it.
     const extraPaths: BackupMarker['extraPaths'] = [];
     for (const [index, source] of deps.extraPaths.entries()) {
       if (!(await exists(source))) continue;

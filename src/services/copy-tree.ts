@@ -100,5 +100,21 @@ export async function mirrorTree(source: string, target: string): Promise<string
     await fs.rm(path.join(target, ...name.split('/')), { force: true });
     changed.push(name);
   }
+  await removeFoldersNotIn(source, target);
   return changed;
+}
+
+/** Removes, deepest first, the empty folders under `target` that `source` does not have (an exact mirror). */
+async function removeFoldersNotIn(source: string, target: string): Promise<void> {
+  const walk = async (relative: string): Promise<void> => {
+    const entries = await fs.readdir(path.join(target, relative), { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      const child = path.join(relative, entry.name);
+      await walk(child);
+      const inSource = await fs.lstat(path.join(source, child)).then((stats) => stats.isDirectory(), () => false);
+      if (!inSource) await fs.rmdir(path.join(target, child)).catch(() => undefined);
+    }
+  };
+  await walk('');
 }

@@ -3,7 +3,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startStaticServer, type StaticServer } from '../../src/server/serve.js';
-import { createClientDb, readClientDb } from '../helpers/client-db.js';
+import { addRegistration, clientTables, createClientDb, readClientDb, registrationIds } from '../helpers/client-db.js';
 import { bytesFor, hashTree, installStation, publish, runCli, tempDir } from '../helpers/station.js';
 
 const MAPPINGS = JSON.stringify({
@@ -38,6 +38,7 @@ function release(version: string): Record<string, Buffer | string> {
     'mosip-application.properties': `build=${version}\n`,
   };
   if (version !== '1.0.0') files[`feature-${version}.jar`] = bytesFor(`feature-${version}`, 30_000);
+  if (version === '1.3.0') files['plugins/face/extra.jar'] = bytesFor('plugin', 10_000);
   for (const [v, script] of Object.entries(SCRIPTS)) {
     if (v <= version) files[`sql/${v}/initial_db_scripts.sql`] = script;
   }
@@ -80,7 +81,8 @@ describe('upgrade: backup, staging, restart, skip-version DB upgrade', () => {
     expect(backups[0]).toMatch(/^1\.0\.0_\d{4}-\d{2}-\d{2} \d{2}-\d{2}-\d{2}\.\d{3}Z$/);
     const backupDir = path.join(client, 'BackUp', backups[0] ?? '');
     expect(existsSync(path.join(backupDir, 'backup-complete.json'))).toBe(true);
-    expect(readClientDb(path.join(backupDir, 'db', 'reg.sqlite')).version).toBe('1.0.0');
+    // The database is snapshotted at the restart, right before its first change, not here.
+    expect(existsSync(path.join(backupDir, 'db'))).toBe(false);
     expect(await hashTree(path.join(backupDir, 'lib'))).toEqual(await hashTree(path.join(root, 'registration-client/1.0.0/lib')));
     expect(existsSync(path.join(backupDir, 'bin', 'run.sh'))).toBe(true);
     // Nothing applied before the restart.
@@ -110,21 +112,27 @@ describe('upgrade: backup, staging, restart, skip-version DB upgrade', () => {
     expect(path_).toEqual(expect.arrayContaining(['backup', 'downloading', 'staged', 'restarting', 'dbUpgrade', 'done']));
   });
 
-  it('a 1.3.0 script failing half-way: exit 30, nothing half-applied, retried on relaunch; rollback restores 1.2.0', async () => {
+  it('a 1.3.0 script failing half-way: exit 30, nothing half-applied, retried on relaunch; rollback keeps every registration', async () => {
     for (const v of ['1.2.0', '1.3.0']) await publish(root, v, release(v));
     await installStation(root, '1.2.0', client);
     const db = createClientDb(client, '1.2.0');
     const before = readClientDb(db);
 
     expect((await run('upgrade', '--yes')).code).toBe(10);
+    // The client keeps enrolling between the upgrade (staging) and the restart…
+    addRegistration(db, 'written-after-staging');
     const failed = await run('start');
     expect(failed.code, failed.stdout).toBe(30);
     expect(failed.json).toMatchObject({ state: 'failed', error: { code: 'DB_UPGRADE_FAILED' } });
+    const backupDir = path.join(client, 'BackUp', (await fs.readdir(path.join(client, 'BackUp')))[0] ?? '');
+    expect(registrationIds(path.join(backupDir, 'db', 'reg.sqlite'))).toContain('written-after-staging');
     const afterFail = readClientDb(db);
     expect(afterFail.version).toBe('1.2.0');
     expect(afterFail.tables).not.toContain('half_done');
-    expect(afterFail.registrations).toBe(before.registrations);
+    expect(afterFail.registrations).toBe(before.registrations + 1);
 
+    // …and after the failed restart.
+    addRegistration(db, 'written-after-failure');
     const again = await run('start');
     expect(again.code).toBe(30);
 
@@ -132,10 +140,39 @@ describe('upgrade: backup, staging, restart, skip-version DB upgrade', () => {
     expect(rolledBack.code, rolledBack.stdout + rolledBack.stderr).toBe(0);
     expect(rolledBack.json).toMatchObject({ state: 'ready', installedVersion: '1.2.0' });
     expect(await hashTree(path.join(client, 'lib'))).toEqual(await hashTree(path.join(root, 'registration-client/1.2.0/lib')));
+    // Exact: no folder of the newer release is left behind.
+    expect(existsSync(path.join(client, 'lib', 'plugins'))).toBe(false);
     const restored = readClientDb(db);
     expect(restored.version).toBe('1.2.0');
-    expect(restored.tables).toEqual(before.tables);
-    expect(restored.registrations).toBe(before.registrations);
+    expect(clientTables(restored.tables)).toEqual(clientTables(before.tables));
+    expect(registrationIds(db)).toEqual(expect.arrayContaining(['written-after-staging', 'written-after-failure']));
+    expect(restored.registrations).toBe(before.registrations + 2);
+  });
+
+  it('rollback after a completed upgrade restores the snapshot and keeps the replaced database beside the backup', async () => {
+    for (const v of ['1.0.0', '1.1.0']) await publish(root, v, release(v));
+    await installStation(root, '1.0.0', client);
+    const db = createClientDb(client, '1.0.0');
+    expect((await run('upgrade', '--yes', '--keep-backups', '1')).code).toBe(10);
+    addRegistration(db, 'before-restart');
+    const applied = await run('start', '--keep-backups', '1');
+    expect(applied.json, applied.stdout + applied.stderr).toMatchObject({ state: 'done', installedVersion: '1.1.0' });
+    expect(readClientDb(db).version).toBe('1.1.0');
+    addRegistration(db, 'on-the-new-version');
+
+    const rolledBack = await run('rollback', '--yes');
+    expect(rolledBack.code, rolledBack.stdout + rolledBack.stderr).toBe(0);
+    expect(rolledBack.json).toMatchObject({ state: 'ready', installedVersion: '1.0.0' });
+    const restored = readClientDb(db);
+    expect(restored.version).toBe('1.0.0');
+    expect(restored.tables).not.toContain('audit_log');
+    expect(registrationIds(db)).toContain('before-restart');
+    // The row written on 1.1.0 is not silently gone: the replaced database is kept, and the run says where.
+    const warnings = (rolledBack.json?.warnings ?? []) as string[];
+    const kept = /kept at (.+reg\.sqlite)/.exec(warnings.join('\n'))?.[1];
+    expect(kept, JSON.stringify(rolledBack.json)).toBeDefined();
+    expect(registrationIds(kept ?? '')).toContain('on-the-new-version');
+    expect(path.dirname(path.dirname(kept ?? ''))).toMatch(/BackUp[\\/]1\.0\.0_/);
   });
 
   it('upgrade without --yes and without a terminal: exit 64, nothing backed up', async () => {

@@ -45,3 +45,26 @@ export function readClientDb(file: string): { version: string | undefined; table
     db.close();
   }
 }
+
+/** Writes one registration, as the client does while it runs. */
+export function addRegistration(file: string, id: string): void {
+  const db = new Database(file);
+  try {
+    db.prepare('INSERT INTO registration (id, status, cr_dtimes) VALUES (?, ?, ?)').run(id, 'NEW', new Date().toISOString());
+  } finally {
+    db.close();
+  }
+}
+
+/** The ids of every registration. */
+export function registrationIds(file: string): string[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare('SELECT id FROM registration ORDER BY id').all() as Array<{ id: string }>).map((row) => row.id);
+  } finally {
+    db.close();
+  }
+}
+
+/** The client's own tables (not SQLite's, not the upgrader's). */
+export const clientTables = (tables: string[]): string[] => tables.filter((t) => !t.startsWith('sqlite_') && !t.startsWith('upgrader_'));

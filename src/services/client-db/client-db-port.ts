@@ -32,6 +32,12 @@ export interface ClientDbSession {
   applyStep(step: DbUpgradeStep, libDir: string, options: ApplyStepOptions): Promise<DbStepOutcome>;
   /** Row count of every client table (schema REG on Derby), keyed by upper-case table name. */
   countRows(): Promise<Record<string, number>>;
+  /**
+   * A consistent copy of the open database into `destDir` (as `destDir/<basename(location)>`; Derby:
+   * SYSCS_UTIL.SYSCS_BACKUP_DATABASE, still encrypted), taken in the same session as the step, so the
+   * client cannot be writing. Replaces an older copy there atomically.
+   */
+  snapshot(destDir: string): Promise<ClientDbSnapshot>;
   /** Closes the database cleanly (Derby: shutdown, JVM exit). Idempotent. */
   close(): Promise<void>;
 }
@@ -51,16 +57,16 @@ export interface ClientDbAdapter {
   /** True when the database exists on disk. Starts no JVM. */
   exists(): Promise<boolean>;
   /**
+   * The version in global_param, or `fallback`, changing nothing (no migration, no history table);
+   * for a check when the state database does not know it. Derby starts a JVM for it. Throws like `open`.
+   */
+  peekVersion(fallback: string, logger: Logger): Promise<string>;
+  /**
    * Opens the database for a DB step. Throws ConfigError JAVA_NOT_FOUND, DERBY_JAR_NOT_FOUND,
    * DB_CREDENTIALS_INVALID, DB_CREDENTIALS_TPM, CLIENT_DB_UNREADABLE (exit 64), DatabaseError
    * CLIENT_DB_IN_USE (exit 40) when the running client holds it. Secrets never reach argv, logs or errors.
    */
   open(logger: Logger): Promise<ClientDbSession>;
-  /**
-   * A consistent copy into `destDir` (as `destDir/<basename(location)>`), taken while the client is not
-   * running; `{ absent: true }` when there is no database. Replaces an older snapshot there atomically.
-   */
-  snapshot(destDir: string, logger: Logger): Promise<ClientDbSnapshot | { absent: true }>;
   /**
    * Puts the snapshot back as the live database. The database it replaces is never deleted: it is
    * moved to `keepReplacedAs` first (a path beside the backup). Throws BackupError ROLLBACK_FAILED.

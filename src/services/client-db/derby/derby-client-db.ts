@@ -1,12 +1,12 @@
 // The Derby adapter of the client database port (DESIGN §12): a real MOSIP station's encrypted
 // db/reg, opened through the Java bridge with the station's own Java and derby.jar, one JVM per use.
-import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BackupError, ConfigError, DatabaseError } from '../../../errors.js';
 import type { Logger } from '../../logger.js';
-import type { ClientDbAdapter, ClientDbSnapshot } from '../client-db-port.js';
+import type { ClientDbAdapter } from '../client-db-port.js';
 import { BridgeRequestError, startBridge } from './bridge-client.js';
 import type { DerbyBridge } from './bridge-client.js';
 import { locateDbCredentials } from './db-credentials.js';
@@ -33,12 +33,12 @@ export interface DerbyClientDbOptions {
   timeoutMs?: number;
 }
 
-/** The Derby adapter: the port, with sessions that also read the history and take online backups. */
+/** The Derby adapter: the port, with sessions that also read the upgrader's history. */
 export interface DerbyClientDb extends ClientDbAdapter {
   open(logger: Logger): Promise<DerbyClientDbSession>;
 }
 
-/** The Derby adapter; starts no JVM until `open`, `snapshot` or `restore` needs one. */
+/** The Derby adapter; starts no JVM until `open`, `peekVersion` or `restore` needs one. */
 export function createDerbyClientDb(options: DerbyClientDbOptions): DerbyClientDb {
   const clientDir = path.resolve(options.clientDir);
   const dbDir = path.resolve(clientDir, options.dbDir);
@@ -78,34 +78,14 @@ export function createDerbyClientDb(options: DerbyClientDbOptions): DerbyClientD
     location: dbDir,
     exists: () => isDerbyDb(dbDir),
     open,
-    async snapshot(destDir: string, logger: Logger): Promise<ClientDbSnapshot | { absent: true }> {
-      if (!(await isDerbyDb(dbDir))) return { absent: true };
-      const name = path.basename(dbDir);
-      const target = path.join(destDir, name);
-      const staging = path.join(destDir, `.${name}.snapshot-${process.pid}`);
+    async peekVersion(fallback: string, logger: Logger): Promise<string> {
+      // Reads only: the upgrader's history table is created by the first step, never by a read.
       const session = await open(logger);
       try {
-        await rm(staging, { recursive: true, force: true });
-        await mkdir(staging, { recursive: true });
-        await session.backupTo(staging);
-      } catch (error) {
-        await rm(staging, { recursive: true, force: true });
-        throw new BackupError('BACKUP_FAILED', `Could not back up the Derby database ${dbDir} into ${destDir}: ${messageOf(error)}`, {
-          cause: error,
-          details: { path: dbDir, dest: destDir },
-        });
+        return await session.readVersion(fallback);
       } finally {
         await session.close();
       }
-      // Replace an older snapshot only once the new one is complete.
-      const older = `${target}.old-${process.pid}`;
-      if (existsSync(target)) await rename(target, older);
-      await rename(path.join(staging, name), target);
-      await rm(older, { recursive: true, force: true });
-      await rm(staging, { recursive: true, force: true });
-      const bytes = await folderBytes(target);
-      logger.info(`snapshot of the Derby database ${dbDir} taken: ${target} (${bytes} bytes)`, { path: target, bytes });
-      return { path: target, bytes };
     },
     async restore(snapshotPath: string, keepReplacedAs: string, logger: Logger): Promise<void> {
       if (!(await isDerbyDb(snapshotPath))) {
@@ -179,14 +159,6 @@ async function isDerbyDb(dir: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function folderBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name))).size;
-  }
-  return total;
 }
 
 /** dist/java of this package, found from this file whether it runs from src/ (tests) or dist/src/. */

@@ -2,9 +2,13 @@
 // mapped version, its version key and the history row commit together or not at all. Derby's DDL is
 // transactional, so a statement failing part-way leaves nothing behind — where MOSIP's own run, one
 // auto-committed statement at a time, leaves a half-upgraded database.
-import { DatabaseError, FormatError, UpgradeError } from '../../../errors.js';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { BackupError, DatabaseError, FormatError, UpgradeError } from '../../../errors.js';
 import { compareVersions } from '../../../formats/version.js';
-import type { ApplyStepOptions, ClientDbSession } from '../client-db-port.js';
+import { treeSize } from '../../copy-tree.js';
+import type { ApplyStepOptions, ClientDbSession, ClientDbSnapshot } from '../client-db-port.js';
 import { loadDbScript, StatementFailure } from '../db-script.js';
 import type { DbScript } from '../db-script.js';
 import { DB_VERSION_CODE, UPGRADER_USER } from '../db-version.js';
@@ -24,8 +28,6 @@ const LANG_CODE = 'eng';
 export interface DerbyClientDbSession extends ClientDbSession {
   /** The upgrader's history rows (UPGRADER.DB_HISTORY), oldest first. */
   readHistory(): Promise<DbHistoryRow[]>;
-  /** An online backup (SYSCS_BACKUP_DATABASE): Derby writes `<dir>/<database folder name>`. */
-  backupTo(dir: string): Promise<void>;
 }
 
 /** Wraps an open bridge (the database already open in it) as a session. */
@@ -61,8 +63,8 @@ export function createDerbySession(bridge: DerbyBridge, dbDir: string): DerbyCli
     async readHistory() {
       return readDerbyHistory(bridge);
     },
-    async backupTo(dir) {
-      await bridge.request('backup', { dir });
+    async snapshot(destDir) {
+      return snapshotDb(bridge, dbDir, destDir);
     },
     async close() {
       if (closed) return;
@@ -71,6 +73,33 @@ export function createDerbySession(bridge: DerbyBridge, dbDir: string): DerbyCli
     },
   };
   return session;
+}
+
+/**
+ * SYSCS_UTIL.SYSCS_BACKUP_DATABASE into a staging folder of `destDir` (Derby writes `<staging>/reg`,
+ * still encrypted), then renamed over an older snapshot only once complete. Throws BackupError BACKUP_FAILED.
+ */
+async function snapshotDb(bridge: DerbyBridge, dbDir: string, destDir: string): Promise<ClientDbSnapshot> {
+  const name = path.basename(dbDir);
+  const target = path.join(destDir, name);
+  const staging = path.join(destDir, `.${name}.snapshot-${process.pid}`);
+  const older = `${target}.old-${process.pid}`;
+  try {
+    await rm(staging, { recursive: true, force: true });
+    await mkdir(staging, { recursive: true });
+    await bridge.request('backup', { dir: staging });
+    if (existsSync(target)) await rename(target, older);
+    await rename(path.join(staging, name), target);
+  } catch (error) {
+    throw new BackupError('BACKUP_FAILED', `Could not back up the Derby database ${dbDir} into ${destDir}: ${messageOf(error)}`, {
+      cause: error,
+      details: { path: dbDir, dest: destDir },
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  await rm(older, { recursive: true, force: true });
+  return { path: target, bytes: await treeSize(target) };
 }
 
 /** The version key's value, or `fallback` when the row is missing, empty or MOSIP's "0" (unknown). */

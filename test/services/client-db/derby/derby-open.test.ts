@@ -105,19 +105,20 @@ describe.skipIf(!hasDerby())('opening a station Derby database', () => {
     await configured.close();
   }, 180_000);
 
-  it('refuses a database a running client holds (CLIENT_DB_IN_USE), opening, backing up or restoring', async () => {
+  it('refuses a database a running client holds (CLIENT_DB_IN_USE), opening, peeking or restoring', async () => {
     station = await makeDerbyStation(path.join(work, 'client'), { credentials: 'file' });
     const credentialsFile = station.credentialsFile ?? '';
     const schema = await withStationDb(station, regSchema);
     const logger = createMemoryLogger();
     const db = createDerbyClientDb({ clientDir: station.clientDir, dbDir: station.dbDir, credentialsFile });
-    const snapshot = await db.snapshot(path.join(work, 'backup'), logger);
-    expect('path' in snapshot).toBe(true);
+    const before = await db.open(logger);
+    await before.snapshot(path.join(work, 'backup'));
+    await before.close();
 
     // The "client": another JVM with the database booted.
     await withStationDb(station, async () => {
       expect((await openError({ credentialsFile })).code).toBe('CLIENT_DB_IN_USE');
-      await expect(db.snapshot(path.join(work, 'backup2'), logger)).rejects.toMatchObject({ code: 'CLIENT_DB_IN_USE' });
+      await expect(db.peekVersion('none', logger)).rejects.toMatchObject({ code: 'CLIENT_DB_IN_USE' });
       await expect(db.restore(path.join(work, 'backup', 'reg'), path.join(work, 'kept'), logger)).rejects.toMatchObject({ code: 'CLIENT_DB_IN_USE' });
     });
     expect(existsSync(path.join(work, 'kept'))).toBe(false);
