@@ -14,7 +14,7 @@ export function clientDbLocations(clientDir: string): { sqlite: string; derby: s
 
 /** The kind the setting names, or the one found on disk. */
 export function detectClientDbKind(config: Pick<UpgraderConfig, 'clientDir' | 'dbKind'>): ClientDbKind {
-  if (config.dbKind !== 'auto') return config.dbKind;
+  if (config.dbKind === 'sqlite' || config.dbKind === 'derby') return config.dbKind;
   return existsSync(path.join(clientDbLocations(config.clientDir).derby, 'service.properties')) ? 'derby' : 'sqlite';
 }
 

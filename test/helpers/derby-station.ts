@@ -64,3 +64,19 @@ export async function readDerbyStationDb(station: DerbyStation): Promise<{
     };
   });
 }
+
+/** Writes one more registration, as the client does between `upgrade` and the restart (1.1.5.5 columns). */
+export async function addDerbyRegistration(station: DerbyStation, id: string): Promise<void> {
+  await withStationDb(station, (bridge) =>
+    bridge.request('execute', {
+      sql: `INSERT INTO REG.REGISTRATION (ID, REG_TYPE, STATUS_CODE, LANG_CODE, REG_USR_ID, REGCNTR_ID, APPROVER_USR_ID, IS_ACTIVE, CR_BY, CR_DTIMES)
+            VALUES (?, 'NEW', 'REGISTERED', 'eng', '110011', '10001', '110012', TRUE, '110011', CURRENT_TIMESTAMP)`,
+      params: [id],
+    }),
+  );
+}
+
+/** Holds the database open in another JVM (a running client) while `use` runs. */
+export async function whileClientRuns<T>(station: DerbyStation, use: () => Promise<T>): Promise<T> {
+  return withStationDb(station, use);
+}

@@ -1,6 +1,6 @@
 // The Derby adapter of the client database port (DESIGN §12): a real MOSIP station's encrypted
 // db/reg, opened through the Java bridge with the station's own Java and derby.jar, one JVM per use.
-import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +33,7 @@ export interface DerbyClientDbOptions {
   timeoutMs?: number;
 }
 
-/** The Derby adapter: the port, with sessions that also read the history and take online backups. */
+/** The Derby adapter: the port, with sessions that also read the upgrader's history. */
 export interface DerbyClientDb extends ClientDbAdapter {
   open(logger: Logger): Promise<DerbyClientDbSession>;
 }
@@ -70,7 +70,7 @@ export function createDerbyClientDb(options: DerbyClientDbOptions): DerbyClientD
       await bridge.close();
       throw openError(error, dbDir);
     }
-    return createDerbySession(bridge, dbDir, logger);
+    return createDerbySession(bridge, dbDir);
   };
 
   return {
@@ -79,6 +79,7 @@ export function createDerbyClientDb(options: DerbyClientDbOptions): DerbyClientD
     exists: () => isDerbyDb(dbDir),
     open,
     async peekVersion(fallback: string, logger: Logger): Promise<string> {
+      // Reads only: the upgrader's history table is created by the first step, never by a read.
       const session = await open(logger);
       try {
         return await session.readVersion(fallback);

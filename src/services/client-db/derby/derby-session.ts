@@ -3,11 +3,11 @@
 // transactional, so a statement failing part-way leaves nothing behind — where MOSIP's own run, one
 // auto-committed statement at a time, leaves a half-upgraded database.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { BackupError, DatabaseError, FormatError, UpgradeError } from '../../../errors.js';
 import { compareVersions } from '../../../formats/version.js';
-import type { Logger } from '../../logger.js';
+import { treeSize } from '../../copy-tree.js';
 import type { ApplyStepOptions, ClientDbSession, ClientDbSnapshot } from '../client-db-port.js';
 import { loadDbScript, StatementFailure } from '../db-script.js';
 import type { DbScript } from '../db-script.js';
@@ -28,12 +28,10 @@ const LANG_CODE = 'eng';
 export interface DerbyClientDbSession extends ClientDbSession {
   /** The upgrader's history rows (UPGRADER.DB_HISTORY), oldest first. */
   readHistory(): Promise<DbHistoryRow[]>;
-  /** An online backup (SYSCS_BACKUP_DATABASE): Derby writes `<dir>/<database folder name>`. */
-  backupTo(dir: string): Promise<void>;
 }
 
 /** Wraps an open bridge (the database already open in it) as a session. */
-export function createDerbySession(bridge: DerbyBridge, dbDir: string, logger: Logger): DerbyClientDbSession {
+export function createDerbySession(bridge: DerbyBridge, dbDir: string): DerbyClientDbSession {
   let closed = false;
   const session: DerbyClientDbSession = {
     async readVersion(fallback) {
@@ -65,34 +63,8 @@ export function createDerbySession(bridge: DerbyBridge, dbDir: string, logger: L
     async readHistory() {
       return readDerbyHistory(bridge);
     },
-    async backupTo(dir) {
-      await bridge.request('backup', { dir });
-    },
-    async snapshot(destDir): Promise<ClientDbSnapshot> {
-      // Online backup in the step's own JVM (the session's boot proves the client is not running),
-      // into a staging folder, then swapped in whole: a kill leaves the older snapshot or the new one.
-      const name = path.basename(dbDir);
-      const target = path.join(destDir, name);
-      const staging = path.join(destDir, `.${name}.snapshot-${process.pid}`);
-      try {
-        await rm(staging, { recursive: true, force: true });
-        await mkdir(staging, { recursive: true });
-        await bridge.request('backup', { dir: staging });
-      } catch (error) {
-        await rm(staging, { recursive: true, force: true });
-        throw new BackupError('BACKUP_FAILED', `Could not back up the Derby database ${dbDir} into ${destDir}: ${messageOf(error)}`, {
-          cause: error,
-          details: { path: dbDir, dest: destDir },
-        });
-      }
-      const older = `${target}.old-${process.pid}`;
-      if (existsSync(target)) await rename(target, older);
-      await rename(path.join(staging, name), target);
-      await rm(older, { recursive: true, force: true });
-      await rm(staging, { recursive: true, force: true });
-      const bytes = await folderBytes(target);
-      logger.info(`snapshot of the Derby database ${dbDir} taken: ${target} (${bytes} bytes)`, { path: target, bytes });
-      return { path: target, bytes };
+    async snapshot(destDir) {
+      return snapshotDb(bridge, dbDir, destDir);
     },
     async close() {
       if (closed) return;
@@ -101,6 +73,33 @@ export function createDerbySession(bridge: DerbyBridge, dbDir: string, logger: L
     },
   };
   return session;
+}
+
+/**
+ * SYSCS_UTIL.SYSCS_BACKUP_DATABASE into a staging folder of `destDir` (Derby writes `<staging>/reg`,
+ * still encrypted), then renamed over an older snapshot only once complete. Throws BackupError BACKUP_FAILED.
+ */
+async function snapshotDb(bridge: DerbyBridge, dbDir: string, destDir: string): Promise<ClientDbSnapshot> {
+  const name = path.basename(dbDir);
+  const target = path.join(destDir, name);
+  const staging = path.join(destDir, `.${name}.snapshot-${process.pid}`);
+  const older = `${target}.old-${process.pid}`;
+  try {
+    await rm(staging, { recursive: true, force: true });
+    await mkdir(staging, { recursive: true });
+    await bridge.request('backup', { dir: staging });
+    if (existsSync(target)) await rename(target, older);
+    await rename(path.join(staging, name), target);
+  } catch (error) {
+    throw new BackupError('BACKUP_FAILED', `Could not back up the Derby database ${dbDir} into ${destDir}: ${messageOf(error)}`, {
+      cause: error,
+      details: { path: dbDir, dest: destDir },
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  await rm(older, { recursive: true, force: true });
+  return { path: target, bytes: await treeSize(target) };
 }
 
 /** The version key's value, or `fallback` when the row is missing, empty or MOSIP's "0" (unknown). */
@@ -234,12 +233,4 @@ async function writeVersionKey(bridge: DerbyBridge, value: string, now: Date): P
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-async function folderBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name))).size;
-  }
-  return total;
 }

@@ -3,7 +3,7 @@
 // no registration is lost, a script failing on real data leaves nothing half-done and can run again,
 // and a snapshot put back keeps the database it replaces.
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -123,15 +123,21 @@ describe.skipIf(!hasDerby())('Derby DB step with MOSIP 1.2.0.1 scripts', () => {
     expect(applied.outcome).toBe('applied');
   }, 300_000);
 
-  it('snapshots the database and puts it back, keeping the replaced one', async () => {
+  it('peeks at the version, snapshots the database in the step session and puts it back, keeping the replaced one', async () => {
     const station = await makeDerbyStation(path.join(work, 'client'));
     const logger = createMemoryLogger();
     const db = createDerbyClientDb({ clientDir: station.clientDir, dbDir: station.dbDir });
     const schemaBefore = await withStationDb(station, regSchema);
 
+    // The version a check reads without changing anything (no JVM left behind, no history table).
+    expect(await db.peekVersion('none', logger)).toBe('none');
+    // As at the restart: the snapshot in the same session as the step, right before it.
     const session = await db.open(logger);
     const snapshot = await session.snapshot(path.join(work, 'backup'));
-    expect(snapshot).toMatchObject({ path: path.join(work, 'backup', 'reg') });
+    expect(snapshot.path).toBe(path.join(work, 'backup', 'reg'));
+    expect(snapshot.bytes).toBeGreaterThan(1_000_000);
+    // A second snapshot replaces the first whole.
+    expect((await session.snapshot(path.join(work, 'backup'))).path).toBe(snapshot.path);
     expect((await session.applyStep(STEP, station.libDir, { logger, mappings: MAPPINGS })).outcome).toBe('applied');
     await session.close();
 
@@ -140,6 +146,7 @@ describe.skipIf(!hasDerby())('Derby DB step with MOSIP 1.2.0.1 scripts', () => {
     expect(await withStationDb(station, regSchema)).toEqual(schemaBefore);
     expect(existsSync(path.join(kept, 'service.properties'))).toBe(true);
     expect(existsSync(path.join(work, 'backup', 'reg', 'service.properties'))).toBe(true);
+    expect((await readdir(path.join(work, 'backup'))).sort()).toEqual(['reg', 'reg.replaced']);
   }, 300_000);
 });
 
