@@ -86,6 +86,38 @@ ALTER TABLE registration DROP COLUMN packet_id;
   },
 };
 
+// The same changes in Derby's dialect, written as MOSIP writes its own scripts ("REG"."X" names,
+// MERGE … USING "SYSIBM"."SYSDUMMY1", current timestamp), for `demo --db derby`.
+const DERBY_SCRIPTS: Record<string, { upgrade: string; rollback: string }> = {
+  '1.2.0.1': {
+    upgrade: `-- MOSIP 1.2.0.1: application ids on registrations; operator preferences kept locally.
+ALTER TABLE "REG"."REGISTRATION" ADD COLUMN "APP_ID" VARCHAR(64);
+UPDATE "REG"."REGISTRATION" SET "APP_ID" = 'APP-' || "ID";
+CREATE TABLE "REG"."LOCAL_PREFERENCES" ("ID" VARCHAR(36) NOT NULL, "NAME" VARCHAR(128) NOT NULL, "CONFIG_TYPE" VARCHAR(64), "VAL" VARCHAR(512),
+  "IS_DELETED" BOOLEAN DEFAULT FALSE, "CR_BY" VARCHAR(256), "CR_DTIMES" TIMESTAMP, PRIMARY KEY ("ID"));
+MERGE INTO "REG"."LOCAL_PREFERENCES" P USING "SYSIBM"."SYSDUMMY1" ON P."ID" = '1'
+  WHEN NOT MATCHED THEN INSERT ("ID", "NAME", "CONFIG_TYPE", "VAL", "CR_BY", "CR_DTIMES")
+  VALUES ('1', 'mosip.registration.default.locale', 'CONFIGURATION', 'eng,fra', 'upgrader', current timestamp);
+`,
+    rollback: `DROP TABLE "REG"."LOCAL_PREFERENCES";
+ALTER TABLE "REG"."REGISTRATION" DROP COLUMN "APP_ID";
+`,
+  },
+  '1.2.0.2': {
+    upgrade: `-- MOSIP 1.2.0.2: packet ids, and an index the sync job needs.
+ALTER TABLE "REG"."REGISTRATION" ADD COLUMN "PACKET_ID" VARCHAR(128);
+UPDATE "REG"."REGISTRATION" SET "PACKET_ID" = "APP_ID" || '-P';
+CREATE INDEX "REG"."IDX_REGISTRATION_PACKET_ID" ON "REG"."REGISTRATION" ("PACKET_ID");
+`,
+    rollback: `DROP INDEX "REG"."IDX_REGISTRATION_PACKET_ID";
+ALTER TABLE "REG"."REGISTRATION" DROP COLUMN "PACKET_ID";
+`,
+  },
+};
+
+/** The database a demo release's scripts are written for; Derby releases ship a real Derby jar. */
+export type DemoReleaseDb = { kind: 'sqlite' } | { kind: 'derby'; jarName: string; jar: Buffer };
+
 function ordinal(version: DemoVersion): number {
   return DEMO_VERSIONS.indexOf(version);
 }
@@ -98,14 +130,17 @@ export function demoBytes(seed: string, size: number): Buffer {
 }
 
 /** Every file of a release's lib/ folder: name (with '/' separators) → content. */
-export function demoReleaseFiles(version: DemoVersion): Map<string, Buffer> {
+export function demoReleaseFiles(version: DemoVersion, db: DemoReleaseDb = { kind: 'sqlite' }): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
   const at = ordinal(version);
   files.set(`registration-client-${version}.jar`, demoBytes(`registration-client-${version}`, scaled(1_800)));
   files.set(`registration-services-${version}.jar`, demoBytes(`registration-services-${version}`, scaled(1_200)));
   for (const [name, kib, first, last] of JARS) {
+    // A Derby station opens its database with the release's own Derby: the real jar, in every release.
+    if (db.kind === 'derby' && name.startsWith('derby-')) continue;
     if (ordinal(first) <= at && at <= ordinal(last)) files.set(name, demoBytes(name, scaled(kib)));
   }
+  if (db.kind === 'derby') files.set(db.jarName, db.jar);
   files.set(
     'spring.properties',
     Buffer.from(
@@ -119,7 +154,7 @@ export function demoReleaseFiles(version: DemoVersion): Map<string, Buffer> {
   );
   files.set('mosip-application.properties', Buffer.from(`mosip.registration.version=${version}\nmosip.reg.rollback.path=BackUp\n`));
   files.set('logback.xml', Buffer.from(`<configuration><!-- ${version} --><root level="INFO"/></configuration>\n`));
-  for (const [dbVersion, script] of Object.entries(SCRIPTS)) {
+  for (const [dbVersion, script] of Object.entries(db.kind === 'derby' ? DERBY_SCRIPTS : SCRIPTS)) {
     if (ordinal(dbVersion as DemoVersion) > at) continue;
     files.set(`sql/${dbVersion}/initial_db_scripts.sql`, Buffer.from(script.upgrade));
     files.set(`sql/${dbVersion}/rollback_scripts.sql`, Buffer.from(script.rollback));

@@ -35,8 +35,16 @@ export function createDemoDatabase(file: string, version: string, rows = DEMO_RE
   }
 }
 
-/** Installs a station from `<serverRoot>/registration-client/<version>/`: lib/, MANIFEST.MF, bin/ and the database. */
-export async function installDemoStation(serverRoot: string, version: string, clientDir: string): Promise<void> {
+/**
+ * Installs a station from `<serverRoot>/registration-client/<version>/`: lib/, MANIFEST.MF, bin/ and the
+ * database (db/reg.sqlite, or what `createDb` makes once lib/ is in place: the Derby demo's db/reg).
+ */
+export async function installDemoStation(
+  serverRoot: string,
+  version: string,
+  clientDir: string,
+  createDb: (clientDir: string, version: string) => Promise<void> = (dir, at) => Promise.resolve(createDemoDatabase(path.join(dir, 'db', 'reg.sqlite'), at)),
+): Promise<void> {
   const release = path.join(serverRoot, 'registration-client', version);
   await fs.mkdir(path.join(clientDir, 'bin'), { recursive: true });
   await fs.mkdir(path.join(clientDir, 'db'), { recursive: true });
@@ -45,7 +53,7 @@ export async function installDemoStation(serverRoot: string, version: string, cl
   await fs.writeFile(path.join(clientDir, 'bin', 'run.sh'), '#!/bin/sh\n# launcher: upgrader first, then the client\nexec java -jar lib/registration-client.jar\n', {
     mode: 0o755,
   });
-  createDemoDatabase(path.join(clientDir, 'db', 'reg.sqlite'), version);
+  await createDb(clientDir, version);
 }
 
 /** A file the demo breaks, and how. */

@@ -45,7 +45,12 @@ export function formatDemoEvent(event: DemoEvent): string[] {
     case 'serving':
       return [`  serving them at ${event.url} (embedded server: Range, ETag)`, '', 'Station'];
     case 'installed':
-      return [`  installed ${event.version} in ${event.clientDir}: lib/, MANIFEST.MF, bin/, db/reg.sqlite (${event.registrations} registrations)`];
+      return [
+        `  installed ${event.version} in ${event.clientDir}: lib/, MANIFEST.MF, bin/, ` +
+          (event.db === 'derby'
+            ? `db/reg (Derby, encrypted, password-protected; credentials in .mosipkeys/db.conf as MOSIP keeps them) with ${event.registrations} registrations`
+            : `db/reg.sqlite (${event.registrations} registrations)`),
+      ];
     case 'damaged':
       return [...event.damage.map((d) => `  damaged lib/${d.name}: ${d.how}`), '', 'Station commands (the code path of the CLI)'];
     case 'step':

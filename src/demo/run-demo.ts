@@ -12,9 +12,13 @@ import type { CycleCommand } from '../machines/station-machine.js';
 import { runStationCommand } from '../runner/run-station-command.js';
 import { publishRelease } from '../server/publish.js';
 import { startStaticServer } from '../server/serve.js';
+import { createDemoDerbyDatabase, findDemoDerby, readDemoDerbyDatabase } from './demo-derby.js';
+import type { DemoDerby } from './demo-derby.js';
 import { DEMO_VERSIONS, demoReleaseFiles } from './demo-releases.js';
+import type { DemoReleaseDb } from './demo-releases.js';
 import {
   DEMO_REGISTRATIONS,
+  type DemoDbState,
   damageDemoStation,
   folderDifferences,
   hashFolder,
@@ -31,6 +35,8 @@ export interface DemoOptions {
   inspect?: (event: InspectionEvent) => void;
   /** Called as each phase ends, so a caller can tell the story while it happens. */
   onEvent?: (event: DemoEvent) => void;
+  /** The station's database: SQLite (default, db/reg.sqlite) or a MOSIP-like encrypted Derby db/reg (needs Java and Derby). */
+  db?: 'sqlite' | 'derby';
 }
 
 /** A release the demo published. */
@@ -62,7 +68,7 @@ export interface DemoCheck {
 export type DemoEvent =
   | { kind: 'published'; release: DemoRelease }
   | { kind: 'serving'; url: string }
-  | { kind: 'installed'; version: string; clientDir: string; registrations: number }
+  | { kind: 'installed'; version: string; clientDir: string; registrations: number; db: 'sqlite' | 'derby' }
   | { kind: 'damaged'; damage: Damage[] }
   | { kind: 'step'; step: DemoStep }
   | { kind: 'checked'; check: DemoCheck };
@@ -70,6 +76,7 @@ export type DemoEvent =
 /** Everything the demo did; `ok` is false when any step or check went wrong. */
 export interface DemoReport {
   ok: boolean;
+  db: 'sqlite' | 'derby';
   dir: string;
   serverRoot: string;
   clientDir: string;
@@ -99,12 +106,12 @@ async function ensureEmptyDir(dir: string): Promise<void> {
   }
 }
 
-async function publishDemoReleases(serverRoot: string, buildRoot: string, emit: (event: DemoEvent) => void): Promise<DemoRelease[]> {
+async function publishDemoReleases(serverRoot: string, buildRoot: string, releaseDb: DemoReleaseDb, emit: (event: DemoEvent) => void): Promise<DemoRelease[]> {
   const releases: DemoRelease[] = [];
   for (const version of DEMO_VERSIONS) {
     const began = performance.now();
     const libDir = path.join(buildRoot, version);
-    for (const [name, content] of demoReleaseFiles(version)) {
+    for (const [name, content] of demoReleaseFiles(version, releaseDb)) {
       const file = path.join(libDir, ...name.split('/'));
       await fs.mkdir(path.dirname(file), { recursive: true });
       await fs.writeFile(file, content);
@@ -124,11 +131,11 @@ async function publishDemoReleases(serverRoot: string, buildRoot: string, emit: 
   return releases;
 }
 
-async function checkStation(serverRoot: string, clientDir: string, patched: string[], damaged: Damage[]): Promise<DemoCheck[]> {
+async function checkStation(serverRoot: string, clientDir: string, patched: string[], damaged: Damage[], readDb: () => Promise<DemoDbState>): Promise<DemoCheck[]> {
   const release = path.join(serverRoot, 'registration-client', TO);
   const differences = folderDifferences(await hashFolder(path.join(clientDir, 'lib')), await hashFolder(path.join(release, 'lib')));
   const manifestSame = (await fs.readFile(path.join(clientDir, 'MANIFEST.MF'))).equals(await fs.readFile(path.join(release, 'MANIFEST.MF')));
-  const db = readDemoDatabase(path.join(clientDir, 'db', 'reg.sqlite'));
+  const db = await readDb();
   const expectedScripts = DEMO_VERSIONS.slice(1).join(', ');
   const missingPatches = damaged.map((d) => d.name).filter((name) => !patched.includes(name));
   return [
@@ -162,18 +169,26 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const began = performance.now();
   const emit = options.onEvent ?? ((): void => undefined);
   const dir = path.resolve(options.dir);
+  // Java and Derby are looked for before anything is built: a machine without them gets exit 64 at once.
+  const derby: DemoDerby | undefined = options.db === 'derby' ? await findDemoDerby() : undefined;
   await ensureEmptyDir(dir);
   const serverRoot = path.join(dir, 'server');
   const clientDir = path.join(dir, 'station');
-  const releases = await publishDemoReleases(serverRoot, path.join(dir, 'build'), emit);
+  const releaseDb: DemoReleaseDb = derby === undefined ? { kind: 'sqlite' } : { kind: 'derby', jarName: derby.jarName, jar: derby.jar };
+  const releases = await publishDemoReleases(serverRoot, path.join(dir, 'build'), releaseDb, emit);
   const server = await startStaticServer({ root: serverRoot, port: 0, host: '127.0.0.1' });
   const serverUrl = `${server.url}registration-client/`;
   const steps: DemoStep[] = [];
   let damaged: Damage[] = [];
   try {
     emit({ kind: 'serving', url: serverUrl });
-    await installDemoStation(serverRoot, FROM, clientDir);
-    emit({ kind: 'installed', version: FROM, clientDir, registrations: DEMO_REGISTRATIONS });
+    await installDemoStation(
+      serverRoot,
+      FROM,
+      clientDir,
+      derby === undefined ? undefined : (station, version) => createDemoDerbyDatabase(derby, station, version, DEMO_REGISTRATIONS),
+    );
+    emit({ kind: 'installed', version: FROM, clientDir, registrations: DEMO_REGISTRATIONS, db: releaseDb.kind });
     damaged = await damageDemoStation(clientDir);
     emit({ kind: 'damaged', damage: damaged });
     for (const plan of STEPS) {
@@ -200,10 +215,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     await server.close();
   }
   const allStepsOk = steps.length === STEPS.length && steps.every((step) => step.ok);
-  const checks = allStepsOk ? await checkStation(serverRoot, clientDir, steps[0]?.result.patched ?? [], damaged) : [];
+  const readDb = (): Promise<DemoDbState> =>
+    derby === undefined ? Promise.resolve(readDemoDatabase(path.join(clientDir, 'db', 'reg.sqlite'))) : readDemoDerbyDatabase(derby, clientDir);
+  const checks = allStepsOk ? await checkStation(serverRoot, clientDir, steps[0]?.result.patched ?? [], damaged, readDb) : [];
   for (const check of checks) emit({ kind: 'checked', check });
   return {
     ok: allStepsOk && checks.every((check) => check.ok),
+    db: releaseDb.kind,
     dir,
     serverRoot,
     clientDir,

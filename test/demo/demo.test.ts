@@ -4,6 +4,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readClientDb } from '../helpers/client-db.js';
+import { hasDerby } from '../helpers/derby-station.js';
+import { withStationDb } from '../services/client-db/derby/derby-station-fixture.js';
+import { queryRows } from '../../src/services/client-db/derby/derby-query.js';
 import { hashTree, runCli, tempDir } from '../helpers/station.js';
 
 const dirs: string[] = [];
@@ -78,5 +81,53 @@ describe('reg-client-upgrader demo', () => {
     const run = await runCli(['demo', '--dir', dir, '--json']);
     expect(run.code).toBe(64);
     expect(await fs.readdir(dir)).toEqual(['keep.txt']);
+  });
+
+  it.skipIf(!hasDerby())('--db derby: the same story on an encrypted Derby db/reg opened with MOSIP\'s db.conf; every registration kept', async () => {
+    const dir = await demoDir();
+    const run = await runCli(['demo', '--db', 'derby', '--dir', dir, '--json']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const report = run.json as unknown as ReportJson & { db: string };
+    expect(report.db).toBe('derby');
+    expect(report.steps.map((s) => [s.command, s.result.state, s.result.exitCode])).toEqual([
+      ['start', 'upgradeAvailable', 0],
+      ['upgrade', 'staged', 10],
+      ['start', 'done', 0],
+      ['start', 'ready', 0],
+    ]);
+    expect(report.checks.every((c) => c.ok)).toBe(true);
+
+    // The station is a Derby one, encrypted, with MOSIP's credentials files and no SQLite stand-in.
+    const station = path.join(dir, 'station');
+    const serviceProperties = await fs.readFile(path.join(station, 'db', 'reg', 'service.properties'), 'utf8');
+    expect(serviceProperties).toMatch(/dataEncryption=true/);
+    expect(await fs.readdir(path.join(station, '.mosipkeys'))).toEqual(expect.arrayContaining(['db.conf', 'reg.key']));
+    await expect(fs.access(path.join(station, 'db', 'reg.sqlite'))).rejects.toThrow();
+    const release = path.join(dir, 'server', 'registration-client', '1.2.0.2');
+    expect(await hashTree(path.join(station, 'lib'))).toEqual(await hashTree(path.join(release, 'lib')));
+
+    // Read back through db.conf, independently of the demo's checks.
+    const rows = await withStationDb({ clientDir: station, dbDir: path.join(station, 'db', 'reg'), libDir: path.join(station, 'lib') }, async (bridge) => ({
+      version: await queryRows(bridge, `SELECT VAL FROM "REG"."GLOBAL_PARAM" WHERE CODE = 'mosip.reg.services.current.version'`),
+      registrations: await queryRows(bridge, 'SELECT COUNT(*) AS N, COUNT("PACKET_ID") AS P FROM "REG"."REGISTRATION"'),
+      history: await queryRows(bridge, `SELECT VERSION FROM UPGRADER.DB_HISTORY WHERE OUTCOME = 'applied' ORDER BY ID`),
+    }));
+    expect(rows.version).toEqual([{ VAL: '1.2.0.2' }]);
+    expect(rows.registrations).toEqual([{ N: 1000, P: 1000 }]);
+    expect(rows.history.map((row) => row['VERSION'])).toEqual(['1.2.0.1', '1.2.0.2']);
+
+    const status = await runCli(['status', '--client-dir', station, '--json']);
+    expect(status.json).toMatchObject({ installedVersion: '1.2.0.2', state: 'ready' });
+  }, 300_000);
+
+  it('--db derby without Java, or with an unknown kind: exit 64 naming what is missing, nothing written', async () => {
+    const dir = await demoDir();
+    const noJava = await runCli(['demo', '--db', 'derby', '--dir', dir, '--json'], { env: { PATH: '', JAVA_HOME: '' } });
+    expect(noJava.code).toBe(64);
+    expect(JSON.stringify(noJava.json)).toContain('JAVA_NOT_FOUND');
+    const unknown = await runCli(['demo', '--db', 'oracle', '--dir', dir, '--json']);
+    expect(unknown.code).toBe(64);
+    expect(unknown.stdout + unknown.stderr).toMatch(/--db must be sqlite or derby/);
+    await expect(fs.access(dir)).rejects.toThrow();
   });
 });

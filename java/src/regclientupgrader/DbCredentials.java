@@ -52,6 +52,11 @@ final class DbCredentials {
     throw new BridgeFailure("protocol", null, "open needs credentialsFile, or dbConf and regKey");
   }
 
+  /** New credentials (the demo's station, created by the bridge's "create"). */
+  static DbCredentials of(String bootPassword, String user, String password) {
+    return new DbCredentials(bootPassword, user, password);
+  }
+
   /** DaoConfig.parseDbConf: one part is an old client's boot password alone (no users set up yet). */
   static DbCredentials parse(String text, String source) throws BridgeFailure {
     String[] parts = text.split(SEPARATOR);

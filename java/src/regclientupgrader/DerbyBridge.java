@@ -70,6 +70,7 @@ public final class DerbyBridge {
       boolean keepGoing = true;
       switch (op) {
         case "open": open(request, result); break;
+        case "create": create(request); break;
         case "query": query(request, result); break;
         case "execute": result.put("count", execute(request)); break;
         case "begin": open().setAutoCommit(false); break;
@@ -108,6 +109,19 @@ public final class DerbyBridge {
     connection.setSchema("REG");
     result.put("derbyVersion", connection.getMetaData().getDatabaseProductVersion());
     result.put("hasUser", credentials.user != null);
+  }
+
+  /**
+   * Creates a station's database as MOSIP's DaoConfig does (the demo's Derby station): encrypted with
+   * the boot password, schema REG, BUILTIN users with full access for the client's user only; then
+   * writes <keysDir>/db.conf and reg.key as MOSIP's non-TPM crypto does. Leaves the database shut down.
+   */
+  private void create(Map<String, Object> request) throws Exception {
+    if (connection != null) throw new BridgeFailure("protocol", null, "already open");
+    dbDir = string(request, "dbDir");
+    credentials = DbCredentials.of(string(request, "bootPassword"), string(request, "user"), string(request, "password"));
+    if (new File(dbDir).exists()) throw new BridgeFailure("protocol", null, dbDir + " already exists");
+    StationDatabase.create(dbDir, credentials, Paths.get(string(request, "keysDir")));
   }
 
   private void query(Map<String, Object> request, Map<String, Object> result) throws Exception {

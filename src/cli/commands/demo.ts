@@ -5,12 +5,14 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
+import { ConfigError } from '../../errors.js';
 import type { RunResult } from '../../machines/run-result.js';
 import type { CommonOptions } from '../common-options.js';
 import { printJson } from '../output.js';
 
 interface DemoCliOptions extends CommonOptions {
   dir?: string;
+  db?: string;
 }
 
 /** How to invoke this CLI again, for the closing hints: as installed, or `node <bin.js>` from a checkout. */
@@ -26,6 +28,9 @@ async function runDemoCommand(options: DemoCliOptions): Promise<void> {
   const { formatDemoEvent, formatDemoHeading, formatDemoSummary, shellArg } = await import('../../demo/format-demo.js');
   const { finishCycleInspector, startCycleInspector } = await import('./inspect.js');
   const json = options.json === true;
+  if (options.db !== undefined && options.db !== 'sqlite' && options.db !== 'derby') {
+    throw new ConfigError('CONFIG_INVALID', `demo: --db must be sqlite or derby, not ${JSON.stringify(options.db)}`, { details: { key: '--db' } });
+  }
   const dir = path.resolve(options.dir ?? (await mkdtemp(path.join(os.tmpdir(), 'reg-client-upgrader-demo-'))));
   const say = (lines: string[]): void => {
     if (!json) for (const line of lines) process.stdout.write(`${line}\n`);
@@ -36,6 +41,7 @@ async function runDemoCommand(options: DemoCliOptions): Promise<void> {
   let checking = false;
   const report = await runDemo({
     dir,
+    ...(options.db === 'derby' ? { db: 'derby' as const } : {}),
     ...(inspector === undefined ? {} : { inspect: inspector.inspect }),
     onEvent: (event) => {
       if (event.kind === 'checked' && !checking) {
@@ -60,6 +66,7 @@ export function demoCommand(): Command {
   return new Command('demo')
     .description('the whole story on an embedded server, in a temporary folder: publish, serve, patch, upgrade, DB upgrade')
     .option('--dir <dir>', 'work in this empty (or new) folder instead of a temporary one; kept afterwards')
+    .option('--db <kind>', 'the station\'s database: sqlite (default) or derby (an encrypted MOSIP-like Derby db/reg; needs Java and libderby-java)')
     // addCommand does not inherit the program's exitOverride: parse errors must reach runCli (exit 64)
     .exitOverride()
     .action(async (_options: unknown, command: Command) => {

@@ -162,7 +162,7 @@ async function isDerbyDb(dir: string): Promise<boolean> {
 }
 
 /** dist/java of this package, found from this file whether it runs from src/ (tests) or dist/src/. */
-function defaultBridgeDir(): string {
+export function defaultBridgeDir(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(dir, 'package.json'))) {
     const parent = path.dirname(dir);
