@@ -86,18 +86,18 @@ export function serializeManifest(manifest: Manifest): Buffer {
   return Buffer.concat(parts);
 }
 
-/** A manifest for a release: Manifest-Version only in the main section, entries sorted by name. */
-export function createManifest(version: string, files: ReadonlyArray<{ name: string; hash: string }>): Manifest {
+/** A manifest for a release: Manifest-Version only in the main section, entries sorted by name (`extra` attributes after Content-Type). */
+export function createManifest(version: string, files: ReadonlyArray<{ name: string; hash: string; extra?: Array<[string, string]> }>): Manifest {
   if (!isPlainVersion(version)) {
     throw new FormatError('INVALID_VERSION', `Invalid release version ${JSON.stringify(version)}: expected dotted numbers such as 1.2.0.2`, {
       details: { version },
     });
   }
-  const entries = files.map(({ name, hash }): ManifestEntry => {
+  const entries = files.map(({ name, hash, extra = [] }): ManifestEntry => {
     assertSafeManifestName(name);
     if (!SHA256_HEX.test(hash)) throw unwritable(`hash of ${JSON.stringify(name)} is not a SHA-256 (64 hex digits)`);
     const upper = hash.toUpperCase();
-    return { name, hash: upper, attributes: [[NAME_KEY, name], [HASH_KEY, upper]] };
+    return { name, hash: upper, attributes: [[NAME_KEY, name], [HASH_KEY, upper], ...extra] };
   });
   // UTF-8 byte order: the same on every machine and locale, and what `LC_ALL=C sort` prints.
   entries.sort((a, b) => Buffer.compare(Buffer.from(a.name, 'utf8'), Buffer.from(b.name, 'utf8')));
