@@ -2,11 +2,14 @@
 // reg-client.zip and maven-metadata.xml — built aside and swapped in, so a server never shows
 // a half-written release, and re-publishing a version (a hotfix) rewrites it in place. With a
 // signing key, MANIFEST.MF.sig (DESIGN §10) is built in the same folder, so it is swapped in with it.
-import type { KeyObject } from 'node:crypto';
+// Every file of 64 KiB or more gets a block index (blockmap/<name>.blockmap, DESIGN §13) whose
+// SHA-256 its MANIFEST.MF section names, for stations' differential downloads.
+import { createHash, type KeyObject } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { ConfigError, UpgradeError } from '../errors.js';
+import { BLOCK_INDEX_ATTRIBUTE, blockIndexSegments, indexBlocks, MIN_INDEXED_SIZE, serializeBlockIndex } from '../formats/block-index.js';
 import { createManifest, serializeManifest } from '../formats/manifest.js';
 import {
   formatLastUpdated,
@@ -120,16 +123,23 @@ export async function publishRelease(options: PublishOptions): Promise<Published
 /** Copies and hashes every file into `work`, then writes MANIFEST.MF (+ .sig) and the zip; all fsynced. */
 async function buildRelease(work: string, version: string, files: ReleaseFile[], signKey: KeyObject | undefined): Promise<PublishedRelease['files']> {
   await fs.mkdir(path.join(work, 'lib'), { recursive: true });
-  const published = await mapLimit(files, COPY_CONCURRENCY, async (file) => {
+  const copied = await mapLimit(files, COPY_CONCURRENCY, async (file) => {
     const copy = path.join(work, 'lib', ...file.name.split('/'));
     await fs.mkdir(path.dirname(copy), { recursive: true });
     await fs.copyFile(file.source, copy);
     await fsyncPath(copy);
     // Hash the copy, not the source: the manifest describes exactly the bytes the server holds.
     const [hash, stats] = await Promise.all([sha256File(copy), fs.stat(copy)]);
-    return { name: file.name, hash, size: stats.size };
+    const blockIndex = await writeBlockIndex(work, file.name, copy, stats.size);
+    return { name: file.name, hash, size: stats.size, blockIndex };
   });
-  const manifest = serializeManifest(createManifest(version, published));
+  const published = copied.map(({ name, hash, size }) => ({ name, hash, size }));
+  const sections = copied.map(({ name, hash, blockIndex }) => ({
+    name,
+    hash,
+    extra: blockIndex === undefined ? [] : [[BLOCK_INDEX_ATTRIBUTE, blockIndex] as [string, string]],
+  }));
+  const manifest = serializeManifest(createManifest(version, sections));
   await fs.writeFile(path.join(work, 'MANIFEST.MF'), manifest);
   if (signKey !== undefined) {
     // Signed over the very bytes just written: what the server serves is what was signed.
@@ -141,12 +151,27 @@ async function buildRelease(work: string, version: string, files: ReleaseFile[],
   await writeReleaseZip(zipPath, manifest, published.map(({ name }) => ({ name, path: path.join(work, 'lib', ...name.split('/')) })));
   await fsyncPath(path.join(work, 'MANIFEST.MF'));
   await fsyncPath(zipPath);
-  for (const dir of new Set(published.map(({ name }) => path.dirname(path.join(work, 'lib', ...name.split('/')))))) {
+  const written = copied.flatMap(({ name, blockIndex }) => [
+    path.join(work, 'lib', ...name.split('/')),
+    ...(blockIndex === undefined ? [] : [path.join(work, ...blockIndexSegments(name))]),
+  ]);
+  for (const dir of new Set(written.map((file) => path.dirname(file)))) {
     await fsyncPath(dir);
   }
   await fsyncPath(path.join(work, 'lib'));
   await fsyncPath(work);
   return published;
+}
+
+/** Writes blockmap/<name>.blockmap for a file large enough to gain from differential downloads (DESIGN §13); returns its SHA-256. */
+async function writeBlockIndex(work: string, name: string, copy: string, size: number): Promise<string | undefined> {
+  if (size < MIN_INDEXED_SIZE) return undefined;
+  const bytes = serializeBlockIndex(indexBlocks(await fs.readFile(copy)));
+  const target = path.join(work, ...blockIndexSegments(name));
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  await fs.writeFile(target, bytes);
+  await fsyncPath(target);
+  return createHash('sha256').update(bytes).digest('hex').toUpperCase();
 }
 
 /**
