@@ -185,6 +185,14 @@ export const SETTINGS = {
     default: undefined as string | undefined,
     parse: text,
   },
+  wholeFiles: {
+    property: 'reg.upgrader.download.whole-files',
+    env: 'REG_UPGRADER_WHOLE_FILES',
+    flag: 'wholeFiles',
+    doc: 'download every changed file whole: no differential download from local copies and Range requests',
+    default: false,
+    parse: boolean,
+  },
   allowDowngrade: {
     property: 'reg.upgrader.allow-downgrade',
     env: 'REG_UPGRADER_ALLOW_DOWNGRADE',

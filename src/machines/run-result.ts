@@ -15,6 +15,8 @@ export interface RunResult {
   patched: string[];
   removed: string[];
   bytesFetched: number;
+  /** Bytes of new files taken from files already on the station (differential downloads, DESIGN §13). */
+  bytesReused: number;
   warnings: string[];
   error: ErrorInfo | null;
 }
@@ -40,6 +42,7 @@ export function describeResult(command: string, state: string, context: StationC
     patched: context.patched,
     removed: context.removed,
     bytesFetched: context.bytesFetched,
+    bytesReused: context.bytesReused ?? 0,
     warnings: context.warnings,
     error: context.error,
   };

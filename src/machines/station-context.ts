@@ -42,6 +42,8 @@ export interface StationContext extends LaunchParams {
   patched: string[];
   removed: string[];
   bytesFetched: number;
+  /** Bytes taken from files already on the station instead of fetched; absent in snapshots from before differential downloads. */
+  bytesReused?: number;
   latestVersion: string | null;
   upgradeAvailable: boolean;
   upgrade: UpgradeContext | null;
@@ -61,6 +63,7 @@ export function initialContext(params: LaunchParams, upgrade: UpgradeContext | n
     patched: [],
     removed: [],
     bytesFetched: 0,
+    bytesReused: 0,
     latestVersion: upgrade?.targetVersion ?? null,
     upgradeAvailable: false,
     upgrade,

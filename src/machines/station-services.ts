@@ -43,6 +43,8 @@ export interface PatchOutput {
   patched: string[];
   removed: string[];
   bytesFetched: number;
+  /** Bytes taken from files already on the station (differential downloads); absent = 0. */
+  bytesReused?: number;
 }
 
 /** Input of the upgrade check. */
@@ -80,6 +82,8 @@ export interface StageOutput {
   fileCount: number;
   changed: number;
   bytesFetched: number;
+  /** Bytes taken from files already on the station (differential downloads); absent = 0. */
+  bytesReused?: number;
 }
 
 /** What applying the staged release changed in lib/. */

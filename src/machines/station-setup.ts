@@ -82,6 +82,7 @@ export const stationSetup = setup({
       patched: output.patched,
       removed: output.removed,
       bytesFetched: output.bytesFetched,
+      bytesReused: output.bytesReused ?? 0,
     })),
     recordUpgradeCheck: assign(({ context }, output: CheckUpgradeOutput) => ({
       latestVersion: output.latestVersion,
@@ -100,6 +101,7 @@ export const stationSetup = setup({
     recordStage: assign(({ context }, output: StageOutput) => ({
       upgrade: withUpgrade(context, { staged: output }),
       bytesFetched: context.bytesFetched + output.bytesFetched,
+      bytesReused: (context.bytesReused ?? 0) + (output.bytesReused ?? 0),
     })),
     recordApply: assign(({ context }, output: ApplyOutput) => ({
       upgrade: withUpgrade(context, { applied: output }),

@@ -52,6 +52,7 @@ function restingResult(command: string, state: string, error: ErrorInfo | null, 
     patched: [],
     removed: [],
     bytesFetched: 0,
+    bytesReused: 0,
     warnings: [],
     error,
   };

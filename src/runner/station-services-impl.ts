@@ -137,6 +137,7 @@ export function createStationServices(deps: ServiceDeps): StationServices {
         logger,
         ...progress,
         signal,
+        wholeFiles: config.wholeFiles,
       });
     },
     checkUpgrade: (input, signal) =>
@@ -180,6 +181,7 @@ export function createStationServices(deps: ServiceDeps): StationServices {
           ...trust,
           ...progress,
           signal,
+          wholeFiles: config.wholeFiles,
         },
         input,
       ),

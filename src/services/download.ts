@@ -43,6 +43,8 @@ export interface DownloadResult {
   resumed: boolean;
   /** finalPath was already there and right: nothing was fetched. */
   alreadyPresent: boolean;
+  /** Bytes copied from files already on the station (differential downloads, DESIGN §13). */
+  bytesReused?: number;
 }
 
 /** How one download retries, reports and stops. */
@@ -60,6 +62,8 @@ export interface DownloadAllOptions extends DownloadOptions {
   /** Parallel downloads, default 4. */
   concurrency?: number;
   onFileDone?: (result: DownloadResult) => void;
+  /** How one file is fetched; default downloadFile (differential downloads pass their own). */
+  download?: (client: Got, job: DownloadJob, options: DownloadOptions) => Promise<DownloadResult>;
 }
 
 
@@ -146,7 +150,7 @@ export async function downloadAll(client: Got, jobs: DownloadJob[], options: Dow
   const worker = async (): Promise<void> => {
     for (let index = next++; index < jobs.length && failure === undefined; index = next++) {
       try {
-        const result = await downloadFile(client, jobs[index] as DownloadJob, { ...options, signal });
+        const result = await (options.download ?? downloadFile)(client, jobs[index] as DownloadJob, { ...options, signal });
         results[index] = result;
         options.onFileDone?.(result);
       } catch (error) {

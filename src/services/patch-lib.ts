@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Got } from 'got';
 import type { Manifest } from '../formats/manifest.js';
 import type { PatchOutput } from '../machines/station-services.js';
+import { deltaDownload } from './delta/local-sources.js';
 import { downloadAll, type DownloadJob, type DownloadProgress } from './download.js';
 import { fsyncFolders } from './part-file.js';
 import type { HashPool } from './hash-pool.js';
@@ -27,6 +28,8 @@ export interface PatchDeps {
   logger: Logger;
   onProgress?: (progress: DownloadProgress) => void;
   signal?: AbortSignal;
+  /** Never assemble files from local copies and ranges (DESIGN §13); default false. */
+  wholeFiles?: boolean;
 }
 
 /** URL of a release file: each path segment percent-encoded. */
@@ -85,7 +88,9 @@ export async function patchLib(
     retry: deps.retry,
     onProgress: deps.onProgress,
     signal: deps.signal,
-    onFileDone: (result) => deps.logger.info(`downloaded and verified ${result.label}`, { bytes: result.bytesFetched }),
+    onFileDone: (result) => deps.logger.info(`downloaded and verified ${result.label}`, { bytes: result.bytesFetched, reused: result.bytesReused ?? 0 }),
+    // Sources are read from lib/ before anything in it is replaced: every rename comes after all downloads.
+    download: deltaDownload({ serverUrl: deps.serverUrl, manifest, libDir: deps.libDir, wholeFiles: deps.wholeFiles ?? false, logger: deps.logger }),
   });
   for (const job of jobs) {
     const target = resolveInLib(deps.libDir, job.label);
@@ -106,6 +111,7 @@ export async function patchLib(
     patched: [...jobs.map((job) => job.label), ...alreadyRight].sort(),
     removed,
     bytesFetched: results.reduce((sum, result) => sum + result.bytesFetched, 0),
+    bytesReused: results.reduce((sum, result) => sum + (result.bytesReused ?? 0), 0),
   };
 }
 

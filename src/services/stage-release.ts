@@ -7,6 +7,7 @@ import { FormatError, redactUrl } from '../errors.js';
 import { parseManifest } from '../formats/manifest.js';
 import type { StageOutput, UpgradeStepInput } from '../machines/station-services.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { deltaDownload } from './delta/local-sources.js';
 import { downloadAll, type DownloadProgress } from './download.js';
 import { assertNoSymlinkedFolders, resolveInLib } from './lib-paths.js';
 import { readLocalManifest } from './local-manifest.js';
@@ -51,6 +52,8 @@ export interface StageDeps {
   trusted?: TrustedKey;
   onProgress?: (progress: DownloadProgress) => void;
   signal?: AbortSignal;
+  /** Never assemble files from local copies and ranges (DESIGN §13); default false. */
+  wholeFiles?: boolean;
 }
 
 /** Downloads and verifies the new release into staging; idempotent and resumable. */
@@ -88,7 +91,8 @@ export async function stageRelease(deps: StageDeps, input: UpgradeStepInput): Pr
     retry: deps.retry,
     onProgress: deps.onProgress,
     signal: deps.signal,
-    onFileDone: (result) => deps.logger.info(`staged ${result.label}`, { bytes: result.bytesFetched }),
+    onFileDone: (result) => deps.logger.info(`staged ${result.label}`, { bytes: result.bytesFetched, reused: result.bytesReused ?? 0 }),
+    download: deltaDownload({ serverUrl: deps.serverUrl, manifest: next, libDir: path.join(deps.clientDir, 'lib'), wholeFiles: deps.wholeFiles ?? false, logger: deps.logger }),
   });
   // The exact bytes received, never re-serialised, with their signature: what was verified is what gets installed.
   await storeReceivedManifest(path.join(dir, 'MANIFEST.MF'), received);
@@ -98,5 +102,6 @@ export async function stageRelease(deps: StageDeps, input: UpgradeStepInput): Pr
     fileCount: next.entries.length,
     changed: wanted.length,
     bytesFetched: results.reduce((sum, result) => sum + result.bytesFetched, 0),
+    bytesReused: results.reduce((sum, result) => sum + (result.bytesReused ?? 0), 0),
   };
 }
