@@ -35,8 +35,8 @@ export interface PlanLimits {
   wholeAbove: number;
 }
 
-/** Defaults: 32 ranges per request (a ~600-byte Range header, far below nginx's 8 KiB limit), 16 requests, 80 %. */
-export const DEFAULT_PLAN_LIMITS: PlanLimits = { rangesPerRequest: 32, maxRequests: 16, wholeAbove: 0.8 };
+/** Defaults: 16 ranges per request (deploy/nginx.conf's `max_ranges 16`: nginx answers more with the whole file), 16 requests, 80 %. */
+export const DEFAULT_PLAN_LIMITS: PlanLimits = { rangesPerRequest: 16, maxRequests: 16, wholeAbove: 0.8 };
 
 /** Hash → first place it is found, from sources in priority order (each source: its chunks). */
 export function localChunkMap(sources: ReadonlyArray<ReadonlyArray<IndexedChunk>>): Map<string, LocalChunk> {
