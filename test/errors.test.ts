@@ -14,7 +14,7 @@ import {
   UpgradeError,
   type ErrorCode,
 } from '../src/errors.js';
-import { runCli } from '../src/cli/main.js';
+import { buildProgram, runCli } from '../src/cli/main.js';
 import { repoRoot } from './helpers/station.js';
 
 /** README's "Exit codes" table: exit code → the error codes it lists. */
@@ -61,8 +61,11 @@ describe('exit codes: one table', () => {
     expect(exitCodeOf(error)).toBe(exit);
   });
 
-  it('the CLI answers a usage error with 64 and never with an exit code outside the table', async () => {
-    expect(await runCli(['start', '--no-such-flag'])).toBe(ERROR_CODES.USAGE);
+  it('every command answers a flag it does not know with 64 (commander alone would exit 1)', async () => {
+    const names = buildProgram().commands.map((command) => command.name());
+    const codes = await Promise.all(names.map(async (name) => [name, await runCli([name, '--no-such-flag'])] as const));
+    expect(Object.fromEntries(codes)).toEqual(Object.fromEntries(names.map((name) => [name, ERROR_CODES.USAGE])));
+    expect(await runCli(['--no-such-flag'])).toBe(ERROR_CODES.USAGE);
   });
 });
 
