@@ -235,3 +235,11 @@ export type SettingName = keyof typeof SETTINGS;
 
 /** The resolved configuration: one typed value per setting. */
 export type Settings = { [K in SettingName]: (typeof SETTINGS)[K]['default'] };
+
+/**
+ * The one retry policy of every network operation (downloads, manifest, metadata): `retries` from
+ * the settings, then exponential backoff with jitter whose ceiling starts at 0.5 s and stops at 30 s.
+ */
+export function retryPolicy(settings: Pick<Settings, 'retries'>): { retries: number; baseDelayMs: number; maxDelayMs: number } {
+  return { retries: settings.retries, baseDelayMs: 500, maxDelayMs: 30_000 };
+}

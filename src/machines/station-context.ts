@@ -1,6 +1,6 @@
 // The station machine's memory and the pure rules it decides with. Plain JSON only, so a snapshot
 // can be persisted after every transition and restored after a crash.
-import { EXIT, ERROR_CODES, toErrorInfo, type ErrorCode, type ErrorInfo } from '../errors.js';
+import type { ErrorInfo } from '../errors.js';
 import type { CheckUpgradeOutput, RollbackPhase, UpgradeStepInput, VerifyOutput } from './station-services.js';
 
 /** Which command started the current cycle. */
@@ -99,20 +99,8 @@ export function stepInput(context: StationContext): UpgradeStepInput {
   };
 }
 
-/**
- * An error as the machine records it: bad data (65) and usage (64) keep their own code, and so do
- * the upgrade's own codes; anything else becomes the step's failure code (e.g. a network error
- * while fetching the manifest is a *build status check failure*, exit 20).
- */
-export function classifyError(error: unknown, stepCode: ErrorCode): ErrorInfo {
-  const info = toErrorInfo(error, stepCode);
-  const exit = ERROR_CODES[info.code];
-  const keep: ErrorCode[] = ['DISK_FULL', 'BACKUP_FAILED', 'DB_UPGRADE_FAILED', 'CRASH_LOOP', 'ROLLBACK_FAILED', 'NO_BACKUP'];
-  if (exit === EXIT.badData || exit === EXIT.usage || exit === EXIT.locked || keep.includes(info.code)) return info;
-  return info.details === undefined
-    ? { code: stepCode, message: info.message }
-    : { code: stepCode, message: info.message, details: info.details };
-}
+/** How a failed step records its error: the one rule, in errors.ts. */
+export { classifyError } from '../errors.js';
 
 /** A newer version is offered; an older one only when downgrades are allowed (DESIGN §10). */
 export function isOffered(output: CheckUpgradeOutput, allowDowngrade: boolean): boolean {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { InspectionEvent } from 'xstate';
 import { loadConfig, type UpgraderConfig } from '../config/load-config.js';
-import { SETTINGS } from '../config/settings.js';
+import { retryPolicy, SETTINGS } from '../config/settings.js';
 import { redactUrl, toErrorInfo, type ErrorInfo } from '../errors.js';
 import { exitCodeFor, type RunResult } from '../machines/run-result.js';
 import type { CycleCommand } from '../machines/station-machine.js';
@@ -129,7 +129,7 @@ export async function runStationCommand(command: CycleCommand, options: StationC
     const client = createHttpClient({
       connectTimeoutMs: config.connectTimeoutMs,
       readTimeoutMs: config.readTimeoutMs,
-      retry: { retries: config.retries, baseDelayMs: 500, maxDelayMs: 30_000 },
+      retry: retryPolicy(config),
       env: options.env ?? process.env,
       ...(caFile === undefined ? {} : { caFile }),
     });

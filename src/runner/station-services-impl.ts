@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Got } from 'got';
 import type { UpgraderConfig } from '../config/load-config.js';
+import { retryPolicy } from '../config/settings.js';
 import { ConfigError, redactUrl } from '../errors.js';
 import type { StationServices, VerifyOutput } from '../machines/station-services.js';
 import type { ClientDbAdapter } from '../services/client-db/client-db-port.js';
@@ -81,7 +82,7 @@ export function createStationServices(deps: ServiceDeps): StationServices {
   const { config, client, pool, logger } = deps;
   const trust = deps.trusted === undefined ? {} : { trusted: deps.trusted };
   const paths = stationPaths(config.clientDir);
-  const retry = { retries: config.retries, baseDelayMs: 500, maxDelayMs: 30_000 };
+  const retry = retryPolicy(config);
   const progress = deps.onProgress === undefined ? {} : { onProgress: deps.onProgress };
   const rollbackDeps = {
     clientDir: config.clientDir,

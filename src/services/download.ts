@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Got, PlainResponse } from 'got';
-import { IntegrityError, NetworkError, UpgradeError, redactUrl } from '../errors.js';
+import { errorMessage, IntegrityError, NetworkError, UpgradeError, redactUrl } from '../errors.js';
 import { commit, discardPart, fsyncFolders, hashIfSized, hashPrefix, readMeta, sizeOf, strongEtag, writeMeta } from './part-file.js';
 import { isRetryable, retryDelay, type RetryPolicy } from './retry-delay.js';
 
@@ -290,7 +290,7 @@ function downloadFailed(job: DownloadJob, error: unknown, attempts: number): Upg
 function localIoError(job: DownloadJob, error: unknown): UpgradeError | undefined {
   const local = error instanceof Error && !(error instanceof UpgradeError) ? (error as NodeJS.ErrnoException).path : undefined;
   if (typeof local !== 'string') return undefined;
-  return new UpgradeError('IO_FAILED', `Could not write ${job.label} at ${local}: ${(error as Error).message} (check free space and permissions)`, {
+  return new UpgradeError('IO_FAILED', `Could not write ${job.label} at ${local}: ${errorMessage(error)} (check free space and permissions)`, {
     cause: error,
     details: { file: job.label, url: redactUrl(job.url), path: local },
   });
