@@ -1,6 +1,7 @@
 // The station machine's memory and the pure rules it decides with. Plain JSON only, so a snapshot
 // can be persisted after every transition and restored after a crash.
 import { EXIT, ERROR_CODES, toErrorInfo, type ErrorCode, type ErrorInfo } from '../errors.js';
+import type { RolloutStatus } from '../rollout/decide-rollout.js';
 import type { CheckUpgradeOutput, RollbackPhase, UpgradeStepInput, VerifyOutput } from './station-services.js';
 
 /** Which command started the current cycle. */
@@ -14,6 +15,8 @@ export interface LaunchParams {
   installedVersion: string;
   offline: boolean;
   allowDowngrade: boolean;
+  /** `upgrade --ignore-rollout`: a supervisor takes the version though the rollout does not offer it here. */
+  ignoreRollout?: boolean;
 }
 
 /** The version upgrade in progress (kept across launches until it is done or rolled back). */
@@ -44,6 +47,8 @@ export interface StationContext extends LaunchParams {
   bytesFetched: number;
   latestVersion: string | null;
   upgradeAvailable: boolean;
+  /** The staged rollout as this cycle's check found it; null without a rollout document. */
+  rollout: RolloutStatus | null;
   upgrade: UpgradeContext | null;
   warnings: string[];
   error: ErrorInfo | null;
@@ -63,6 +68,7 @@ export function initialContext(params: LaunchParams, upgrade: UpgradeContext | n
     bytesFetched: 0,
     latestVersion: upgrade?.targetVersion ?? null,
     upgradeAvailable: false,
+    rollout: null,
     upgrade,
     warnings: [],
     error: null,
@@ -111,9 +117,13 @@ export function classifyError(error: unknown, stepCode: ErrorCode): ErrorInfo {
     : { code: stepCode, message: info.message, details: info.details };
 }
 
-/** A newer version is offered; an older one only when downgrades are allowed (DESIGN §10). */
-export function isOffered(output: CheckUpgradeOutput, allowDowngrade: boolean): boolean {
+/**
+ * A newer version is offered; an older one only when downgrades are allowed (DESIGN §10); either
+ * only to a station the staged rollout includes, unless a supervisor ignores it (DESIGN §13).
+ */
+export function isOffered(output: CheckUpgradeOutput, allowDowngrade: boolean, ignoreRollout = false): boolean {
   if (output.latestVersion === null || output.comparison === 0) return false;
+  if (output.rollout !== undefined && !output.rollout.included && !ignoreRollout) return false;
   return output.comparison > 0 || allowDowngrade;
 }
 

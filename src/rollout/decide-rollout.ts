@@ -21,6 +21,8 @@ export interface RolloutInput {
   channel?: string | undefined;
   /** null = the server has no rollout document (404/410). */
   received: ReceivedRollout | null;
+  /** Why the document could not be fetched (any answer but the document or 404/410): not offered. */
+  unreadable?: string | undefined;
   /** Present when a public key is configured: true when `signature` signs exactly `body`. */
   verifySignature?: ((body: Uint8Array, signature: Uint8Array) => boolean) | undefined;
   /** The highest serial of a trusted document this station has seen. */
@@ -35,6 +37,7 @@ export type RolloutVerdict =
   | 'not-included'
   | 'paused'
   | 'malformed'
+  | 'unreadable'
   | 'unsigned'
   | 'bad-signature'
   | 'replayed'
@@ -89,6 +92,10 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
     },
     warning: `${warning}: ${announced} is not offered`,
   });
+  if (input.unreadable !== undefined) {
+    // It might say "paused": a rollout that cannot be read offers nothing.
+    return blocked('unreadable', `${source} could not be read (${input.unreadable})`);
+  }
   if (input.received === null) {
     // Removing the document must not widen a signed rollout: a station that trusted one keeps waiting.
     if (input.verifySignature !== undefined && input.highestSerial !== undefined) {
@@ -143,6 +150,8 @@ export function describeRollout(rollout: RolloutStatus): string {
       return `the rollout of ${rollout.version} is paused${rollout.reason === undefined ? '' : ` (${rollout.reason})`}; this station is not offered it`;
     case 'malformed':
       return `the rollout document is malformed: ${rollout.version} is not offered`;
+    case 'unreadable':
+      return `the rollout document could not be read: ${rollout.version} is not offered`;
     case 'unsigned':
     case 'bad-signature':
       return `the rollout document is not validly signed: ${rollout.version} is not offered`;

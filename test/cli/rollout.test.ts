@@ -33,7 +33,7 @@ describe('rollout commands', () => {
     expect(published.code).toBe(0);
     expect(published.json?.['rollout']).toMatchObject({ version: '1.2.0.2', percent: 10, serial: 1 });
 
-    const set = await runCli(['rollout', 'set', root, '1.2.0.2', '--percent', '50', '--channel', 'pilot=100', '--sign-key', keyFile]);
+    const set = await runCli(['rollout', 'set', root, '1.2.0.2', '--percent', '50', '--channel-share', 'pilot=100', '--sign-key', keyFile]);
     expect(set.code).toBe(0);
     expect(set.stdout).toContain('50 % (pilot: 100 %)');
     expect(await readDoc()).toEqual({ version: '1.2.0.2', percent: 50, paused: false, channels: { pilot: 100 }, serial: 2 });
@@ -63,7 +63,7 @@ describe('rollout commands', () => {
     for (const args of [
       ['rollout', 'set', root, '1.2.0.2', '--percent', '101'],
       ['rollout', 'set', root, '1.2.0.2', '--percent', 'ten'],
-      ['rollout', 'set', root, '1.2.0.2', '--percent', '10', '--channel', 'pilot'],
+      ['rollout', 'set', root, '1.2.0.2', '--percent', '10', '--channel-share', 'pilot'],
       ['rollout', 'set', root, '9.9.9', '--percent', '10'],
       ['rollout', 'pause', root],
       ['rollout', 'set', root],

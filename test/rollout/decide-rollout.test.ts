@@ -69,6 +69,10 @@ describe('decideRollout', () => {
     expect(decision.rememberSerial).toBeUndefined();
   });
 
+  it('offers nothing when the document could not be fetched (it might say paused)', () => {
+    expect(decideRollout(input({ received: null, unreadable: 'HTTP 503' }))).toMatchObject({ offered: false, rollout: { verdict: 'unreadable' } });
+  });
+
   it('with a key: a validly signed document widens', () => {
     const decision = decideRollout(input({ stationId: outside, received: signed(doc({ percent: 100, serial: 8 })), verifySignature, highestSerial: 7 }));
     expect(decision).toMatchObject({ offered: true, rememberSerial: 8, rollout: { verdict: 'included', percent: 100 } });

@@ -9,7 +9,7 @@ import { printJson } from '../output.js';
 
 interface RolloutCliOptions extends CommonOptions {
   percent?: string;
-  channel?: string[];
+  channelShare?: string[];
   signKey?: string;
   reason?: string;
 }
@@ -23,15 +23,15 @@ export function parsePercent(text: string, flag: string): number {
   return value;
 }
 
-/** `--channel pilot=100` (repeatable) → `{pilot: 100}`. */
+/** `--channel-share pilot=100` (repeatable) → `{pilot: 100}`. */
 export function parseChannels(values: string[]): Record<string, number> {
   const channels: Record<string, number> = {};
   for (const value of values) {
     const match = /^([A-Za-z0-9][A-Za-z0-9._-]{0,99})=(.+)$/.exec(value);
     if (match?.[1] === undefined || match[2] === undefined) {
-      throw new UpgradeError('USAGE', `--channel ${JSON.stringify(value)}: expected name=percent, e.g. pilot=100`, { details: { flag: '--channel', value } });
+      throw new UpgradeError('USAGE', `--channel-share ${JSON.stringify(value)}: expected name=percent, e.g. pilot=100`, { details: { flag: '--channel-share', value } });
     }
-    channels[match[1]] = parsePercent(match[2], `--channel ${match[1]}`);
+    channels[match[1]] = parsePercent(match[2], `--channel-share ${match[1]}`);
   }
   return channels;
 }
@@ -76,12 +76,12 @@ export function rolloutCommand(): Command {
       .argument('<root>', 'server root (as publish --out): writes <root>/registration-client/rollout.json')
       .argument('<version>', 'a published version, e.g. 1.2.0.2')
       .requiredOption('--percent <n>', 'share of stations offered the version, 0–100')
-      .option('--channel <name=percent>', 'a channel (reg.upgrader.channel) with a higher share, e.g. pilot=100; repeatable; replaces the channels', collect)
+      .option('--channel-share <name=percent>', 'a channel (reg.upgrader.channel) with a higher share, e.g. pilot=100; repeatable; replaces the channels', collect)
       .option('--sign-key <pem>', 'sign rollout.json with this RSA private key (rollout.json.sig), as publish signs MANIFEST.MF')
       .action(async (root: string, version: string, _options: unknown, command: Command) => {
         const options = command.optsWithGlobals<RolloutCliOptions>();
         const percent = parsePercent(options.percent ?? '', '--percent');
-        const channels = options.channel === undefined ? undefined : parseChannels(options.channel);
+        const channels = options.channelShare === undefined ? undefined : parseChannels(options.channelShare);
         const { updateRolloutFile, requireSigningToWiden, rolloutPaths, loadSigningKey } = await server();
         const paths = rolloutPaths(root);
         if (!existsSync(path.join(paths.serverDir, version, 'MANIFEST.MF'))) {
