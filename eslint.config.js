@@ -33,6 +33,16 @@ export default tseslint.config(
     },
   },
   {
+    // The rollout rules (DESIGN §13) are pure, like formats: the station and the CLI do the I/O.
+    files: ['src/rollout/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/services/**', '**/persistence/**', '**/cli/**', '**/server/**', '**/runner/**', '**/inspector/**', '**/machines/**'], message: 'src/rollout decides and does no I/O' },
+        { group: ['node:fs', 'node:fs/*', 'fs', 'fs-extra', 'got', 'node:http', 'node:net'], message: 'src/rollout does no I/O' },
+      ] }],
+    },
+  },
+  {
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -19,43 +19,45 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 /** The layers, most specific path first (a file belongs to the first row whose path holds it). */
 export const LAYERS = /** @type {Layer[]} */ ([
   { name: 'errors', path: 'src/errors', imports: [] },
-  { name: 'library', path: 'src/index', imports: ['runner', 'machines', 'formats', 'errors'] },
+  { name: 'library', path: 'src/index', imports: ['runner', 'machines', 'rollout', 'formats', 'errors'] },
   { name: 'migrations', path: 'migrations/', imports: [] },
   { name: 'formats', path: 'src/formats/', imports: ['errors'] },
-  { name: 'machines', path: 'src/machines/', imports: ['formats', 'errors'] },
+  // Staged rollout: pure rules over rollout.json (DESIGN §13), like formats.
+  { name: 'rollout', path: 'src/rollout/', imports: ['formats', 'errors'] },
+  { name: 'machines', path: 'src/machines/', imports: ['rollout', 'formats', 'errors'] },
   {
     name: 'client-db',
     path: 'src/services/client-db/',
-    imports: ['services', 'formats', 'errors', 'migrations'],
+    imports: ['services', 'rollout', 'formats', 'errors', 'migrations'],
     types: ['machines'],
     // The one way to open SQLite through TypeORM (pragmas, migrations only), shared with state.db.
     files: ['src/persistence/data-source'],
   },
-  { name: 'services', path: 'src/services/', imports: ['client-db', 'formats', 'errors'], types: ['machines'] },
-  { name: 'persistence', path: 'src/persistence/', imports: ['formats', 'errors', 'migrations'] },
-  { name: 'config', path: 'src/config/', imports: ['formats', 'errors'] },
+  { name: 'services', path: 'src/services/', imports: ['client-db', 'rollout', 'formats', 'errors'], types: ['machines'] },
+  { name: 'persistence', path: 'src/persistence/', imports: ['rollout', 'formats', 'errors', 'migrations'] },
+  { name: 'config', path: 'src/config/', imports: ['rollout', 'formats', 'errors'] },
   {
     name: 'runner',
     path: 'src/runner/',
-    imports: ['machines', 'services', 'client-db', 'persistence', 'config', 'formats', 'errors'],
+    imports: ['machines', 'services', 'client-db', 'persistence', 'config', 'rollout', 'formats', 'errors'],
   },
   {
     name: 'server',
     path: 'src/server/',
-    imports: ['formats', 'errors'],
+    imports: ['rollout', 'formats', 'errors'],
     // File primitives: the same SHA-256 the stations check, and the same fsync-then-rename.
     files: ['src/services/hash-file', 'src/services/atomic-file'],
   },
-  { name: 'inspector', path: 'src/inspector/', imports: ['formats', 'errors'] },
+  { name: 'inspector', path: 'src/inspector/', imports: ['rollout', 'formats', 'errors'] },
   {
     name: 'demo',
     path: 'src/demo/',
-    imports: ['runner', 'server', 'services', 'client-db', 'persistence', 'config', 'machines', 'formats', 'errors', 'migrations'],
+    imports: ['runner', 'server', 'services', 'client-db', 'persistence', 'config', 'machines', 'rollout', 'formats', 'errors', 'migrations'],
   },
   {
     name: 'cli',
     path: 'src/cli/',
-    imports: ['demo', 'runner', 'server', 'inspector', 'services', 'client-db', 'persistence', 'config', 'machines', 'formats', 'errors', 'migrations'],
+    imports: ['demo', 'runner', 'server', 'inspector', 'services', 'client-db', 'persistence', 'config', 'machines', 'rollout', 'formats', 'errors', 'migrations'],
   },
 ]);
 

@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   SQL_MALFORMED: EXIT.badData,
   HASH_MISMATCH: EXIT.badData,
   SIGNATURE_INVALID: EXIT.badData,
+  ROLLOUT_MALFORMED: EXIT.badData,
   // network and startup
   BUILD_STATUS_CHECK_FAILED: EXIT.buildStatusCheckFailure,
   PATCH_DOWNLOAD_FAILED: EXIT.patchDownloadFailure,

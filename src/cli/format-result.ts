@@ -1,5 +1,6 @@
 // The text an operator reads after a station command: what happened and what to do next.
 import type { RunResult } from '../machines/run-result.js';
+import { describeRollout } from '../rollout/decide-rollout.js';
 
 function bytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -30,6 +31,7 @@ export function formatResult(result: RunResult): string[] {
     lines.push(`upgraded to ${version}: files applied and database upgraded`);
   } else {
     lines.push(`ready: ${version} verified${where}`);
+    if (result.rollout !== undefined && !result.rollout.included) lines.push(describeRollout(result.rollout));
   }
   return lines;
 }

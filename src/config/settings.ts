@@ -201,6 +201,15 @@ export const SETTINGS = {
     default: false,
     parse: boolean,
   },
+  channel: {
+    property: 'reg.upgrader.channel',
+    env: 'REG_UPGRADER_CHANNEL',
+    flag: 'channel',
+    doc: "this station's rollout channel (e.g. pilot): rollout.json's share for it applies when higher than the percent",
+    default: '',
+    parse: (value: string): string | { expected: string } =>
+      /^([A-Za-z0-9][A-Za-z0-9._-]{0,99})?$/.test(value.trim()) ? value.trim() : { expected: "a channel name: letters, digits, '.', '_' or '-'" },
+  },
   dbKind: {
     property: 'reg.upgrader.db.kind',
     env: 'REG_UPGRADER_DB_KIND',

@@ -1,5 +1,6 @@
 // The result of a run as the launcher sees it (DESIGN §7): derived from the machine's resting state.
 import { ERROR_CODES, EXIT, type ErrorInfo } from '../errors.js';
+import type { RolloutStatus } from '../rollout/decide-rollout.js';
 import type { StationContext } from './station-machine.js';
 
 /** The `--json` object of every command and the return value of `runStartup()`. */
@@ -19,6 +20,10 @@ export interface RunResult {
   bytesReused: number;
   warnings: string[];
   error: ErrorInfo | null;
+  /** Where the staged rollout stands for this station (DESIGN §13); absent without a rollout document. */
+  rollout?: RolloutStatus;
+  /** The operator took the version with `upgrade --ignore-rollout`. */
+  rolloutIgnored?: boolean;
 }
 
 /** Exit code for a resting state and its recorded error. */
@@ -45,5 +50,7 @@ export function describeResult(command: string, state: string, context: StationC
     bytesReused: context.bytesReused ?? 0,
     warnings: context.warnings,
     error: context.error,
+    ...(context.rollout === null || context.rollout === undefined ? {} : { rollout: context.rollout }),
+    ...(context.ignoreRollout === true ? { rolloutIgnored: true } : {}),
   };
 }

@@ -1,6 +1,7 @@
 // The station machine's memory and the pure rules it decides with. Plain JSON only, so a snapshot
 // can be persisted after every transition and restored after a crash.
 import type { ErrorInfo } from '../errors.js';
+import type { RolloutStatus } from '../rollout/decide-rollout.js';
 import type { CheckUpgradeOutput, RollbackPhase, UpgradeStepInput, VerifyOutput } from './station-services.js';
 
 /** Which command started the current cycle. */
@@ -14,6 +15,8 @@ export interface LaunchParams {
   installedVersion: string;
   offline: boolean;
   allowDowngrade: boolean;
+  /** `upgrade --ignore-rollout`: a supervisor takes the version though the rollout does not offer it here. */
+  ignoreRollout?: boolean;
 }
 
 /** The version upgrade in progress (kept across launches until it is done or rolled back). */
@@ -46,6 +49,8 @@ export interface StationContext extends LaunchParams {
   bytesReused?: number;
   latestVersion: string | null;
   upgradeAvailable: boolean;
+  /** The staged rollout as this cycle's check found it; null without a rollout document. */
+  rollout: RolloutStatus | null;
   upgrade: UpgradeContext | null;
   warnings: string[];
   error: ErrorInfo | null;
@@ -66,6 +71,7 @@ export function initialContext(params: LaunchParams, upgrade: UpgradeContext | n
     bytesReused: 0,
     latestVersion: upgrade?.targetVersion ?? null,
     upgradeAvailable: false,
+    rollout: null,
     upgrade,
     warnings: [],
     error: null,
@@ -102,9 +108,13 @@ export function stepInput(context: StationContext): UpgradeStepInput {
 /** How a failed step records its error: the one rule, in errors.ts. */
 export { classifyError } from '../errors.js';
 
-/** A newer version is offered; an older one only when downgrades are allowed (DESIGN §10). */
-export function isOffered(output: CheckUpgradeOutput, allowDowngrade: boolean): boolean {
+/**
+ * A newer version is offered; an older one only when downgrades are allowed (DESIGN §10); either
+ * only to a station the staged rollout includes, unless a supervisor ignores it (DESIGN §13).
+ */
+export function isOffered(output: CheckUpgradeOutput, allowDowngrade: boolean, ignoreRollout = false): boolean {
   if (output.latestVersion === null || output.comparison === 0) return false;
+  if (output.rollout !== undefined && !output.rollout.included && !ignoreRollout) return false;
   return output.comparison > 0 || allowDowngrade;
 }
 

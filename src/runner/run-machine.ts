@@ -55,6 +55,9 @@ export function summarizeContext(context: StationContext): Record<string, unknow
     removed: context.removed,
     bytesFetched: context.bytesFetched,
     error: context.error,
+    ...(context.rollout === null || context.rollout === undefined ? {} : { rollout: context.rollout }),
+    // `upgrade --ignore-rollout` stays in the station's history (DESIGN §13).
+    ...(context.ignoreRollout === true ? { ignoreRollout: true } : {}),
   };
 }
 

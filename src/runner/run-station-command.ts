@@ -20,6 +20,8 @@ import { treeSize } from '../services/copy-tree.js';
 import { runMachine } from './run-machine.js';
 import { stationClientDb } from './station-client-db.js';
 import { createStationServices, stationPaths } from './station-services-impl.js';
+import { stationIdOf } from './station-id.js';
+import { rolloutUrlOf } from '../services/check-rollout.js';
 
 /** Options of a station command (library and CLI). */
 export interface StationCommandOptions {
@@ -31,6 +33,8 @@ export interface StationCommandOptions {
   env?: Record<string, string | undefined>;
   /** Skip the network. */
   offline?: boolean;
+  /** `upgrade --ignore-rollout`: take the announced version though the staged rollout does not offer it here. */
+  ignoreRollout?: boolean;
   /** Detail of registration.log; default info. */
   logLevel?: LogLevel;
   /** Echo log lines at or above this level to stderr. */
@@ -122,6 +126,18 @@ export async function runStationCommand(command: CycleCommand, options: StationC
     const openStore = store;
     const seenKey = latestSeenKey(config.metadataUrl ?? config.serverUrl);
     const latestSeen = { get: () => openStore.getValue(seenKey), set: (version: string) => openStore.setValue(seenKey, version) };
+    // The highest serial of a trusted rollout.json at this URL: an older document is a replay.
+    const serialKey = `rollout-serial:${redactUrl(rolloutUrlOf(config.metadataUrl ?? config.serverUrl ?? 'http://unset.invalid/'))}`;
+    const rollout = {
+      stationId: await stationIdOf(openStore),
+      serials: {
+        get: async () => {
+          const serial = Number(await openStore.getValue(serialKey));
+          return Number.isSafeInteger(serial) ? serial : undefined;
+        },
+        set: (serial: number) => openStore.setValue(serialKey, String(serial)),
+      },
+    };
     const clientDb = stationClientDb(config, options.env ?? process.env);
     const dbKey = `client-db-version:${clientDb.kind}`;
     const dbVersionMemory = { get: () => openStore.getValue(dbKey), set: (version: string) => openStore.setValue(dbKey, version) };
@@ -138,7 +154,14 @@ export async function runStationCommand(command: CycleCommand, options: StationC
       offline: options.offline === true,
     });
     const result = await runMachine({
-      params: { command, runId, installedVersion, offline: options.offline === true, allowDowngrade: config.allowDowngrade },
+      params: {
+        command,
+        runId,
+        installedVersion,
+        offline: options.offline === true,
+        allowDowngrade: config.allowDowngrade,
+        ...(options.ignoreRollout === true ? { ignoreRollout: true } : {}),
+      },
       progress: () => progressFingerprint(paths.upgradeDir),
       crashLoopLimit: config.crashLoopLimit,
       services: createStationServices({
@@ -147,6 +170,7 @@ export async function runStationCommand(command: CycleCommand, options: StationC
         pool,
         logger,
         latestSeen,
+        rollout,
         clientDb,
         dbVersionMemory,
         ...(trusted === undefined ? {} : { trusted }),

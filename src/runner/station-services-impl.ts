@@ -9,6 +9,7 @@ import type { StationServices, VerifyOutput } from '../machines/station-services
 import type { ClientDbAdapter } from '../services/client-db/client-db-port.js';
 import { applyStaged } from '../services/apply-staged.js';
 import { backupStation } from '../services/backup-station.js';
+import type { SerialMemory } from '../services/check-rollout.js';
 import { checkUpgrade, type LatestSeenMemory } from '../services/check-upgrade.js';
 import { finishUpgrade } from '../services/finish-upgrade.js';
 import { rollbackStation } from '../services/rollback-station.js';
@@ -59,6 +60,8 @@ export interface ServiceDeps {
   trusted?: TrustedKey;
   /** Remembers the highest version the server announced (freeze detection). */
   latestSeen?: LatestSeenMemory;
+  /** This station's id and the highest rollout serial it trusted: the staged-rollout check (DESIGN §13). */
+  rollout?: { stationId: string; serials: SerialMemory };
   onProgress?: (progress: DownloadProgress) => void;
   /** The station's client database (SQLite or Derby); opened only when there is database work. */
   clientDb: ClientDbAdapter;
@@ -149,6 +152,7 @@ export function createStationServices(deps: ServiceDeps): StationServices {
           versionMappings: config.versionMappings,
           logger,
           ...(deps.latestSeen === undefined ? {} : { latestSeen: deps.latestSeen }),
+          ...(deps.rollout === undefined ? {} : { rollout: { ...deps.rollout, channel: config.channel, trusted: deps.trusted } }),
           signal,
         },
         input.installedVersion,

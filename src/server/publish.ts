@@ -27,6 +27,8 @@ import { swapDirectory } from './durable-fs.js';
 import { isInside } from './path-inside.js';
 import { loadSigningKey, signManifest } from './sign-manifest.js';
 import { writeReleaseZip } from './write-release-zip.js';
+import type { RolloutDocument } from '../rollout/rollout-document.js';
+import { readRolloutFile, requireSigningToWiden, rolloutPaths, updateRolloutFile, type RolloutFile } from './rollout-file.js';
 
 /** Options of publishRelease. */
 export interface PublishOptions {
@@ -40,6 +42,11 @@ export interface PublishOptions {
   now?: Date;
   /** RSA private key (PEM) to sign MANIFEST.MF with: writes MANIFEST.MF.sig (DESIGN §10). */
   signKeyPath?: string | undefined;
+  /**
+   * Share of stations a new version starts at (rollout.json, DESIGN §13). Absent: 100 % when the
+   * server already has a rollout document, and no document at all when it has none (as before).
+   */
+  rolloutPercent?: number | undefined;
 }
 
 /** What publishRelease laid out. */
@@ -54,6 +61,8 @@ export interface PublishedRelease {
   zipPath: string;
   /** The version maven-metadata.xml now offers (this one, unless an older one was re-published). */
   latest: string;
+  /** The rollout document written for this version, or null when publish left rollout.json alone. */
+  rollout: RolloutDocument | null;
 }
 
 /** Coordinates of the metadata, as MOSIP's server publishes them. */
@@ -76,6 +85,10 @@ export async function publishRelease(options: PublishOptions): Promise<Published
   const serverDir = path.join(outRoot, REGISTRATION_CLIENT_IDS.artifactId);
   const metadataPath = path.join(serverDir, 'maven-metadata.xml');
   await readMetadata(metadataPath); // a corrupt file stops publish before anything is written
+  const rolloutBefore = await readRolloutFile(outRoot); // so does a corrupt rollout.json
+  if (rolloutBefore?.signed === true && signKey === undefined) {
+    requireSigningToWiden(rolloutBefore, nextRollout(rolloutBefore, version, options.rolloutPercent) ?? rolloutBefore.document, signKey, rolloutPaths(outRoot).document);
+  }
 
   await fs.mkdir(serverDir, { recursive: true });
   let compromised: Error | undefined;
@@ -102,12 +115,15 @@ export async function publishRelease(options: PublishOptions): Promise<Published
       if (compromised) throw compromised;
       // The release is complete on disk before maven-metadata.xml offers it.
       await swapDirectory(work, releaseDir);
+      // The rollout gate is in place before maven-metadata.xml announces the version.
+      const rollout = metadata.latest === version ? await startRollout(outRoot, version, options.rolloutPercent, signKey) : null;
       await writeFileAtomic(metadataPath, serializeMavenMetadata(metadata));
       return {
         version,
         releaseDir,
         files: published,
         latest: metadata.latest,
+        rollout,
         manifestPath: path.join(releaseDir, 'MANIFEST.MF'),
         signaturePath: signKey === undefined ? null : path.join(releaseDir, 'MANIFEST.MF.sig'),
         zipPath: path.join(releaseDir, 'reg-client.zip'),
@@ -172,6 +188,32 @@ async function writeBlockIndex(work: string, name: string, copy: string, size: n
   await fs.writeFile(target, bytes);
   await fsyncPath(target);
   return createHash('sha256').update(bytes).digest('hex').toUpperCase();
+}
+
+/**
+ * The rollout document after publishing `version`, or undefined to leave it alone: a new version
+ * starts at `percent` (default 100) unpaused, keeping the standing channel shares; re-publishing
+ * the version under rollout (a hotfix) keeps its state, unless a percent is given.
+ */
+export function nextRollout(current: RolloutFile | undefined, version: string, percent: number | undefined): Omit<RolloutDocument, 'serial'> | undefined {
+  if (current === undefined) return percent === undefined ? undefined : { version, percent, paused: false, channels: {} };
+  const { serial: _serial, ...document } = current.document;
+  if (document.version === version) return percent === undefined ? undefined : { ...document, percent };
+  return { version, percent: percent ?? 100, paused: false, channels: document.channels };
+}
+
+async function startRollout(root: string, version: string, percent: number | undefined, signKey: KeyObject | undefined): Promise<RolloutDocument | null> {
+  if (nextRollout(await readRolloutFile(root), version, percent) === undefined) return null;
+  const file = await updateRolloutFile(
+    root,
+    (current) => {
+      const next = nextRollout(current, version, percent) ?? current?.document ?? { version, percent: 100, paused: false, channels: {} };
+      requireSigningToWiden(current, next, signKey, rolloutPaths(root).document);
+      return next;
+    },
+    { signKey },
+  );
+  return file.document;
 }
 
 /**

@@ -8,6 +8,7 @@ import { statusCommand } from './status.js';
 import { rollbackCommand, upgradeCommand } from './upgrade.js';
 import { publishCommand } from './publish.js';
 import { serveCommand } from './serve.js';
+import { rolloutCommand } from './rollout.js';
 
 /** Every command of DESIGN §8. */
 export function commandList(): Command[] {
@@ -18,6 +19,7 @@ export function commandList(): Command[] {
     statusCommand(),
     historyCommand(),
     publishCommand(),
+    rolloutCommand(),
     serveCommand(),
     inspectCommand(),
     demoCommand(),
