@@ -13,7 +13,8 @@ export function formatResult(result: RunResult): string[] {
   const lines: string[] = [];
   const version = result.installedVersion ?? 'unknown version';
   if (result.patched.length > 0) {
-    lines.push(`patched ${result.patched.length} file(s), ${bytes(result.bytesFetched)} downloaded: ${result.patched.join(', ')}`);
+    const reused = result.bytesReused > 0 ? `, ${bytes(result.bytesReused)} reused from the station` : '';
+    lines.push(`patched ${result.patched.length} file(s), ${bytes(result.bytesFetched)} downloaded${reused}: ${result.patched.join(', ')}`);
   }
   if (result.removed.length > 0) lines.push(`removed ${result.removed.length} file(s) not in the manifest: ${result.removed.join(', ')}`);
   for (const warning of result.warnings) lines.push(`warning: ${warning}`);

@@ -11,8 +11,8 @@ export interface ChunkParams {
   max: number;
 }
 
-/** The parameters publish uses: about 16 KiB per chunk (the size that measured best on jars, see BENCHMARKS.md). */
-export const DEFAULT_CHUNK_PARAMS: ChunkParams = { min: 4 * 1024, avg: 16 * 1024, max: 64 * 1024 };
+/** The parameters publish uses: about 8 KiB per chunk (fewest bytes for a one-class hotfix of a 5 MB jar, index included; see BENCHMARKS.md). */
+export const DEFAULT_CHUNK_PARAMS: ChunkParams = { min: 2 * 1024, avg: 8 * 1024, max: 32 * 1024 };
 
 /** One chunk of a buffer. */
 export interface ChunkSpan {

@@ -54,6 +54,7 @@ export function summarizeContext(context: StationContext): Record<string, unknow
     patched: context.patched,
     removed: context.removed,
     bytesFetched: context.bytesFetched,
+    bytesReused: context.bytesReused ?? 0,
     error: context.error,
     ...(context.rollout === null || context.rollout === undefined ? {} : { rollout: context.rollout }),
     // `upgrade --ignore-rollout` stays in the station's history (DESIGN §13).

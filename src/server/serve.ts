@@ -175,10 +175,17 @@ async function answerMultipart(
     res.end();
     return;
   }
+  // Positional reads: one read stream per range would pile a close listener per range on the handle.
   async function* body(): AsyncGenerator<Buffer> {
     for (const range of ranges) {
       yield Buffer.from(partHeader(range));
-      for await (const chunk of file.createReadStream({ start: range.start, end: range.end, autoClose: false })) yield chunk as Buffer;
+      for (let at = range.start; at <= range.end; ) {
+        const piece = Buffer.alloc(Math.min(64 * 1024, range.end - at + 1));
+        const { bytesRead } = await file.read(piece, 0, piece.length, at);
+        if (bytesRead === 0) throw new Error('file shrank while it was served');
+        at += bytesRead;
+        yield piece.subarray(0, bytesRead);
+      }
     }
     yield Buffer.from(closing);
   }
