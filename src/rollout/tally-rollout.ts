@@ -15,6 +15,27 @@ export interface RolloutReport {
   errorCode: string | null;
 }
 
+/** The fields of a fleet report (issue 12's FleetEvent) that tell a rollout's story. */
+export interface FleetEventFields {
+  announcedVersion: string | null;
+  installedVersion: string | null;
+  exitCode: number;
+  errorCode: string | null;
+  /** The furthest upgrade state the run reached (`backup` … `done`, `rollback`), or null: no upgrade. */
+  phase: string | null;
+}
+
+/** A fleet report as a rollout report: a run that reached an upgrade phase attempted the announced version. */
+export function rolloutReportOf(stationId: string, event: FleetEventFields): RolloutReport {
+  return {
+    stationId,
+    targetVersion: event.phase === null ? null : event.announcedVersion,
+    installedVersion: event.installedVersion,
+    exitCode: event.exitCode,
+    errorCode: event.errorCode,
+  };
+}
+
 /** Exit 30/31 or CRASH_LOOP: the upgrade failed on that station (DESIGN §7). */
 export function isFailedUpgrade(report: Pick<RolloutReport, 'exitCode' | 'errorCode'>): boolean {
   return report.exitCode === 30 || report.exitCode === 31 || report.errorCode === 'CRASH_LOOP';

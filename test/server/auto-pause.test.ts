@@ -75,3 +75,20 @@ describe('applyAutoPause', () => {
     expect(existsSync(rolloutPaths(root).document)).toBe(false);
   });
 });
+
+describe('createRolloutMonitor', () => {
+  it('counts reports as they arrive (a report seen twice changes nothing) and pauses when the rule holds', async () => {
+    const { createRolloutMonitor } = await import('../../src/server/rollout-monitor.js');
+    const { rolloutReportOf } = await import('../../src/rollout/tally-rollout.js');
+    const monitor = createRolloutMonitor(root, parsePauseRule('failures>=5'));
+    const event = (exitCode: number, phase: string | null) => ({ announcedVersion: '1.2.0.2', installedVersion: '1.2.0.1', exitCode, errorCode: exitCode === 30 ? 'DB_UPGRADE_FAILED' : null, phase });
+    await monitor.observe([rolloutReportOf('s0', event(0, null)), rolloutReportOf('s1', event(30, 'rollback'))]);
+    await monitor.observe([rolloutReportOf('s1', event(30, 'rollback'))]);
+    for (let i = 2; i <= 5; i += 1) await monitor.observe(Array.from({ length: 10 }, (_, j) => rolloutReportOf(`ok-${i}-${j}`, { ...event(0, 'done'), installedVersion: '1.2.0.2' })));
+    expect(await monitor.view()).toMatchObject({ paused: false, tally: { attempted: 41, failed: 1, succeeded: 40 }, rule: 'failures>=5' });
+    await monitor.observe(['f2', 'f3', 'f4', 'f5'].map((id) => rolloutReportOf(id, event(30, 'rollback'))));
+    const view = await monitor.view();
+    expect(view).toMatchObject({ paused: true, signed: false, tally: { attempted: 45, failed: 5 }, document: { paused: true, serial: 2 } });
+    expect(view.reason).toContain('failures>=5 held for 1.2.0.2 (5 of 45');
+  });
+});
