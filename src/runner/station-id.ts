@@ -2,8 +2,8 @@
 // station's place in every staged rollout (DESIGN §13) is the same on every run.
 import { randomUUID } from 'node:crypto';
 
-/** Key of the station id in the state database's key-value table. */
-export const STATION_ID_KEY = 'station-id';
+/** Key of the station id in the state database's key-value table: the same id the fleet reports carry (issue 12). */
+export const STATION_ID_KEY = 'fleet-station-id';
 
 /** The key-value part of the state store. */
 export interface KeyValueStore {

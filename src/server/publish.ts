@@ -213,7 +213,7 @@ async function startRollout(root: string, version: string, percent: number | und
     },
     { signKey },
   );
-  return file.document;
+  return file?.document ?? null;
 }
 
 /**

@@ -41,8 +41,8 @@ export async function readRolloutFile(root: string): Promise<RolloutFile | undef
   return { document, signed };
 }
 
-/** How an update changes the document; `current` is undefined when the server has none yet. */
-export type RolloutChange = (current: RolloutFile | undefined) => Omit<RolloutDocument, 'serial'>;
+/** How an update changes the document (`current` undefined: the server has none yet); undefined = leave it as it is. */
+export type RolloutChange = (current: RolloutFile | undefined) => Omit<RolloutDocument, 'serial'> | undefined;
 
 /** Options of updateRolloutFile. */
 export interface UpdateRolloutOptions {
@@ -54,7 +54,7 @@ export interface UpdateRolloutOptions {
  * Rewrites the rollout document under `root` with the next serial: read, change, sign, write —
  * under `.rollout.lock`, so a person and the fleet service never write the same serial twice.
  */
-export async function updateRolloutFile(root: string, change: RolloutChange, options: UpdateRolloutOptions = {}): Promise<RolloutFile> {
+export async function updateRolloutFile(root: string, change: RolloutChange, options: UpdateRolloutOptions = {}): Promise<RolloutFile | undefined> {
   const paths = rolloutPaths(root);
   await fs.mkdir(paths.serverDir, { recursive: true });
   const release = await lockfile
@@ -69,7 +69,9 @@ export async function updateRolloutFile(root: string, change: RolloutChange, opt
     });
   try {
     const current = await readRolloutFile(root);
-    const document: RolloutDocument = { ...change(current), serial: (current?.document.serial ?? 0) + 1 };
+    const next = change(current);
+    if (next === undefined) return current;
+    const document: RolloutDocument = { ...next, serial: (current?.document.serial ?? 0) + 1 };
     const bytes = serializeRolloutDocument(document);
     // A pair that does not match (between the two renames) is refused by stations: safe, never wider.
     if (options.signKey === undefined) await fs.rm(paths.signature, { force: true });

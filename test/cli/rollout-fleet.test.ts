@@ -56,7 +56,7 @@ async function startAll(list = stations): Promise<RunResult[]> {
 function stationIdOf(dir: string): string {
   const db = new Database(path.join(dir, '.upgrade', 'state.db'), { readonly: true });
   try {
-    return (db.prepare(`SELECT value FROM upgrader_kv WHERE key = 'station-id'`).get() as { value: string }).value;
+    return (db.prepare(`SELECT value FROM upgrader_kv WHERE key = 'fleet-station-id'`).get() as { value: string }).value;
   } finally {
     db.close();
   }

@@ -29,7 +29,7 @@ describe('updateRolloutFile', () => {
   it('writes a new serial each time and signs the exact bytes', async () => {
     const first = await updateRolloutFile(root, () => ({ version: '1.2.0.2', percent: 10, paused: false, channels: {} }), { signKey: privateKey });
     const second = await updateRolloutFile(root, (current) => ({ ...current!.document, percent: 50 }), { signKey: privateKey });
-    expect([first.document.serial, second.document.serial]).toEqual([1, 2]);
+    expect([first?.document.serial, second?.document.serial]).toEqual([1, 2]);
     const paths = rolloutPaths(root);
     const bytes = await fs.readFile(paths.document);
     expect(parseRolloutDocument(bytes, paths.document)).toMatchObject({ version: '1.2.0.2', percent: 50, serial: 2 });
