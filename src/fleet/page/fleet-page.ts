@@ -1,0 +1,1 @@
+export function fleetPageHtml(): string { return '<!doctype html><title>fleet</title>'; }
