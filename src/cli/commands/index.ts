@@ -8,6 +8,7 @@ import { statusCommand } from './status.js';
 import { rollbackCommand, upgradeCommand } from './upgrade.js';
 import { publishCommand } from './publish.js';
 import { serveCommand } from './serve.js';
+import { fleetCommand } from './fleet.js';
 
 /** Every command of DESIGN §8. */
 export function commandList(): Command[] {
@@ -21,5 +22,6 @@ export function commandList(): Command[] {
     serveCommand(),
     inspectCommand(),
     demoCommand(),
+    fleetCommand(),
   ];
 }
