@@ -46,6 +46,8 @@ export const ERROR_CODES = {
   PATCH_DOWNLOAD_FAILED: EXIT.patchDownloadFailure,
   OFFLINE_FILES_BAD: EXIT.patchDownloadFailure,
   DOWNLOAD_FAILED: EXIT.patchDownloadFailure,
+  // fleet report: the fleet service could not be reached or gave no summary
+  FLEET_UNREACHABLE: EXIT.buildStatusCheckFailure,
   // upgrade
   BACKUP_FAILED: EXIT.dbUpgradeFailed,
   DISK_FULL: EXIT.dbUpgradeFailed,

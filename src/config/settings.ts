@@ -237,6 +237,22 @@ export const SETTINGS = {
     default: undefined as string | undefined,
     parse: text,
   },
+  fleetUrl: {
+    property: 'reg.upgrader.fleet.url',
+    env: 'REG_UPGRADER_FLEET_URL',
+    flag: 'fleetUrl',
+    doc: 'fleet service base URL (e.g. https://fleet.example.org/): each run queues a report and sends the queue to <url>fleet/v1/reports within 2 s, best effort',
+    default: undefined as string | undefined,
+    parse: httpUrl,
+  },
+  fleetTokenFile: {
+    property: 'reg.upgrader.fleet.token-file',
+    env: 'REG_UPGRADER_FLEET_TOKEN_FILE',
+    flag: 'fleetTokenFile',
+    doc: "a file holding the fleet service's bearer token; a property value is relative to the client folder",
+    default: undefined as string | undefined,
+    parse: text,
+  },
 } satisfies Record<string, SettingSpec<SettingValue>>;
 
 /** Names of all settings. */

@@ -22,6 +22,7 @@ import { stationClientDb } from './station-client-db.js';
 import { createStationServices, stationPaths } from './station-services-impl.js';
 import { stationIdOf } from './station-id.js';
 import { rolloutUrlOf } from '../services/check-rollout.js';
+import { sendRunToFleet } from './fleet-run-hook.js';
 
 /** Options of a station command (library and CLI). */
 export interface StationCommandOptions {
@@ -108,6 +109,8 @@ export async function runStationCommand(command: CycleCommand, options: StationC
   for (const warning of config.warnings) logger.warn(warning);
   let release: (() => Promise<void>) | undefined;
   let store: SnapshotStore | undefined;
+  let outcome: RunResult | undefined;
+  const startedAt = Date.now();
   const pool = createHashPool();
   try {
     const installed = await readLocalManifest(config.clientDir);
@@ -184,14 +187,21 @@ export async function runStationCommand(command: CycleCommand, options: StationC
     logger.info(`${command} finished in state ${result.state} with exit code ${result.exitCode}`, {
       error: result.error?.message ?? null,
     });
+    outcome = result;
     return result;
   } catch (error) {
     const info = toErrorInfo(error, 'IO_FAILED');
     logger.error(`${command} failed: ${info.message}`, { code: info.code });
-    return failure(command, info);
+    outcome = failure(command, info);
+    return outcome;
   } finally {
     await pool.close();
+    const transitions = store === undefined ? [] : await store.history({ runId, order: 'oldest' }).catch(() => []);
     await store?.close();
+    // Still under the station lock: the outbox is written by one run at a time.
+    if (store !== undefined && outcome !== undefined) {
+      await sendRunToFleet({ config, stateDb: paths.stateDb, result: outcome, transitions, startedAt, logger });
+    }
     await release?.();
     logger.close();
   }

@@ -9,6 +9,7 @@ import { rollbackCommand, upgradeCommand } from './upgrade.js';
 import { publishCommand } from './publish.js';
 import { serveCommand } from './serve.js';
 import { rolloutCommand } from './rollout.js';
+import { fleetCommand } from './fleet.js';
 
 /** Every command of DESIGN §8. */
 export function commandList(): Command[] {
@@ -23,5 +24,6 @@ export function commandList(): Command[] {
     serveCommand(),
     inspectCommand(),
     demoCommand(),
+    fleetCommand(),
   ];
 }
