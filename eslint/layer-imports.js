@@ -33,7 +33,7 @@ export const LAYERS = /** @type {Layer[]} */ ([
     // The one way to open SQLite through TypeORM (pragmas, migrations only), shared with state.db.
     files: ['src/persistence/data-source'],
   },
-  { name: 'services', path: 'src/services/', imports: ['client-db', 'rollout', 'formats', 'errors'], types: ['machines'] },
+  { name: 'services', path: 'src/services/', imports: ['client-db', 'rollout', 'formats', 'errors'], types: ['machines', 'persistence'] },
   { name: 'persistence', path: 'src/persistence/', imports: ['rollout', 'formats', 'errors', 'migrations'] },
   { name: 'config', path: 'src/config/', imports: ['rollout', 'formats', 'errors'] },
   {
@@ -48,6 +48,8 @@ export const LAYERS = /** @type {Layer[]} */ ([
     // File primitives: the same SHA-256 the stations check, and the same fsync-then-rename.
     files: ['src/services/hash-file', 'src/services/atomic-file'],
   },
+  // The fleet service (DESIGN §13): its own storage on SQLite or PostgreSQL through the one TypeORM opener.
+  { name: 'fleet', path: 'src/fleet/', imports: ['rollout', 'formats', 'errors', 'migrations'], files: ['src/persistence/data-source'] },
   { name: 'inspector', path: 'src/inspector/', imports: ['rollout', 'formats', 'errors'] },
   {
     name: 'demo',
@@ -57,7 +59,7 @@ export const LAYERS = /** @type {Layer[]} */ ([
   {
     name: 'cli',
     path: 'src/cli/',
-    imports: ['demo', 'runner', 'server', 'inspector', 'services', 'client-db', 'persistence', 'config', 'machines', 'rollout', 'formats', 'errors', 'migrations'],
+    imports: ['demo', 'runner', 'server', 'fleet', 'inspector', 'services', 'client-db', 'persistence', 'config', 'machines', 'rollout', 'formats', 'errors', 'migrations'],
   },
 ]);
 
