@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   PATCH_DOWNLOAD_FAILED: EXIT.patchDownloadFailure,
   OFFLINE_FILES_BAD: EXIT.patchDownloadFailure,
   DOWNLOAD_FAILED: EXIT.patchDownloadFailure,
+  DOWNLOAD_TOO_LARGE: EXIT.patchDownloadFailure,
   // upgrade
   BACKUP_FAILED: EXIT.dbUpgradeFailed,
   DISK_FULL: EXIT.dbUpgradeFailed,

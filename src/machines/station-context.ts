@@ -104,7 +104,8 @@ export function stepInput(context: StationContext): UpgradeStepInput {
 export function classifyError(error: unknown, stepCode: ErrorCode): ErrorInfo {
   const info = toErrorInfo(error, stepCode);
   const exit = ERROR_CODES[info.code];
-  const keep: ErrorCode[] = ['DISK_FULL', 'BACKUP_FAILED', 'DB_UPGRADE_FAILED', 'CRASH_LOOP', 'ROLLBACK_FAILED', 'NO_BACKUP'];
+  // A download refused by a limit or a local disk that failed is said as such, not as a network failure.
+  const keep: ErrorCode[] = ['DISK_FULL', 'BACKUP_FAILED', 'DB_UPGRADE_FAILED', 'CRASH_LOOP', 'ROLLBACK_FAILED', 'NO_BACKUP', 'DOWNLOAD_TOO_LARGE', 'IO_FAILED'];
   if (exit === EXIT.badData || exit === EXIT.usage || exit === EXIT.locked || keep.includes(info.code)) return info;
   return info.details === undefined
     ? { code: stepCode, message: info.message }

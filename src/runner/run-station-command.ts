@@ -100,6 +100,9 @@ export async function runStationCommand(command: CycleCommand, options: StationC
     bindings: { run: runId, command },
     ...(options.echoLevel === undefined ? {} : { echoLevel: options.echoLevel }),
   });
+  // A log that could not be written is a warning of the run, never its failure.
+  const noted = (result: RunResult): RunResult =>
+    logger.failures.length === 0 ? result : { ...result, warnings: [...result.warnings, ...logger.failures] };
   for (const warning of config.warnings) logger.warn(warning);
   let release: (() => Promise<void>) | undefined;
   let store: SnapshotStore | undefined;
@@ -109,7 +112,7 @@ export async function runStationCommand(command: CycleCommand, options: StationC
     const installedVersion = installed.manifest.version;
     if (config.environment.toUpperCase() === 'LOCAL') {
       logger.warn('environment=LOCAL: validation and patching skipped, as in MOSIP');
-      return { ...restingResult(command, 'ready', null, installedVersion), warnings: ['environment=LOCAL: validation skipped'] };
+      return noted({ ...restingResult(command, 'ready', null, installedVersion), warnings: ['environment=LOCAL: validation skipped'] });
     }
     if (trusted === undefined) {
       logger.warn(`no public key configured (${SETTINGS.publicKey.property} / --public-key): manifests are checked by hash only, as in MOSIP 1.2; a server or man in the middle can change them`);
@@ -159,11 +162,11 @@ export async function runStationCommand(command: CycleCommand, options: StationC
     logger.info(`${command} finished in state ${result.state} with exit code ${result.exitCode}`, {
       error: result.error?.message ?? null,
     });
-    return result;
+    return noted(result);
   } catch (error) {
     const info = toErrorInfo(error, 'IO_FAILED');
     logger.error(`${command} failed: ${info.message}`, { code: info.code });
-    return failure(command, info);
+    return noted(failure(command, info));
   } finally {
     await pool.close();
     await store?.close();

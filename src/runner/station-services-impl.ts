@@ -83,6 +83,7 @@ export function createStationServices(deps: ServiceDeps): StationServices {
   const paths = stationPaths(config.clientDir);
   const retry = { retries: config.retries, baseDelayMs: 500, maxDelayMs: 30_000 };
   const progress = deps.onProgress === undefined ? {} : { onProgress: deps.onProgress };
+  const limits = { maxFileSize: config.maxFileSize, freeSpaceReserve: config.freeSpaceReserve, deadlineMs: config.fileDeadlineMs };
   const rollbackDeps = {
     clientDir: config.clientDir,
     upgradeDir: paths.upgradeDir,
@@ -135,6 +136,7 @@ export function createStationServices(deps: ServiceDeps): StationServices {
         concurrency: config.concurrency,
         retry,
         logger,
+        limits,
         ...progress,
         signal,
       });
@@ -177,6 +179,7 @@ export function createStationServices(deps: ServiceDeps): StationServices {
           concurrency: config.concurrency,
           retry,
           logger,
+          limits,
           ...trust,
           ...progress,
           signal,

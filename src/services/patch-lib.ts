@@ -7,6 +7,7 @@ import type { Got } from 'got';
 import type { Manifest } from '../formats/manifest.js';
 import type { PatchOutput } from '../machines/station-services.js';
 import { downloadAll, type DownloadJob, type DownloadProgress } from './download.js';
+import type { DownloadLimits } from './download-limits.js';
 import { fsyncFolders } from './part-file.js';
 import type { HashPool } from './hash-pool.js';
 import { assertNoSymlinkedFolders, coreFamily, pruneEmptyFolders, resolveInLib } from './lib-paths.js';
@@ -27,6 +28,8 @@ export interface PatchDeps {
   logger: Logger;
   onProgress?: (progress: DownloadProgress) => void;
   signal?: AbortSignal;
+  /** Size limit, free-space reserve and per-file deadline of every download. */
+  limits?: DownloadLimits;
 }
 
 /** URL of a release file: each path segment percent-encoded. */
@@ -42,6 +45,7 @@ async function planDownloads(
   deps: PatchDeps,
 ): Promise<{ jobs: DownloadJob[]; alreadyRight: string[] }> {
   const hashes = new Map(manifest.entries.map((entry) => [entry.name, entry.hash.toUpperCase()]));
+  const sizes = new Map(manifest.entries.map((entry) => [entry.name, entry.size]));
   const jobs: DownloadJob[] = [];
   const alreadyRight: string[] = [];
   for (const name of names) {
@@ -61,10 +65,16 @@ async function planDownloads(
       partPath: `${staged}.part`,
       finalPath: staged,
       expectedSha256: expected,
+      ...withSize(sizes.get(name)),
       label: name,
     });
   }
   return { jobs, alreadyRight };
+}
+
+/** `{ expectedSize }` when the manifest gives the file's size, else nothing. */
+export function withSize(size: number | undefined): { expectedSize?: number } {
+  return size === undefined ? {} : { expectedSize: size };
 }
 
 /** Downloads, verifies and applies the patch; returns what changed in lib/. */
@@ -85,6 +95,7 @@ export async function patchLib(
     retry: deps.retry,
     onProgress: deps.onProgress,
     signal: deps.signal,
+    ...(deps.limits === undefined ? {} : { limits: deps.limits }),
     onFileDone: (result) => deps.logger.info(`downloaded and verified ${result.label}`, { bytes: result.bytesFetched }),
   });
   for (const job of jobs) {

@@ -8,11 +8,12 @@ import { parseManifest } from '../formats/manifest.js';
 import type { StageOutput, UpgradeStepInput } from '../machines/station-services.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { downloadAll, type DownloadProgress } from './download.js';
+import type { DownloadLimits } from './download-limits.js';
 import { assertNoSymlinkedFolders, resolveInLib } from './lib-paths.js';
 import { readLocalManifest } from './local-manifest.js';
 import type { Logger } from './logger.js';
 import { fetchSignedManifest, storeReceivedManifest, type TrustedKey } from './manifest-signature.js';
-import { releaseFileUrl } from './patch-lib.js';
+import { releaseFileUrl, withSize } from './patch-lib.js';
 import { filesToStage, planApply } from './plan-apply.js';
 import type { RetryPolicy } from './retry-delay.js';
 import { releaseManifestUrl } from './sync-manifest.js';
@@ -51,6 +52,8 @@ export interface StageDeps {
   trusted?: TrustedKey;
   onProgress?: (progress: DownloadProgress) => void;
   signal?: AbortSignal;
+  /** Size limit, free-space reserve and per-file deadline of every download. */
+  limits?: DownloadLimits;
 }
 
 /** Downloads and verifies the new release into staging; idempotent and resumable. */
@@ -77,10 +80,11 @@ export async function stageRelease(deps: StageDeps, input: UpgradeStepInput): Pr
   const wanted = filesToStage(plan);
   const libDir = path.join(dir, 'lib');
   const jobs = [];
+  const sizes = new Map(next.entries.map((entry) => [entry.name, entry.size]));
   for (const { name, hash } of wanted) {
     const finalPath = resolveInLib(libDir, name);
     await assertNoSymlinkedFolders(deps.upgradeDir, finalPath); // no symlinked folder in staging leads a write outside
-    jobs.push({ url: releaseFileUrl(deps.serverUrl, input.targetVersion, name), partPath: `${finalPath}.part`, finalPath, expectedSha256: hash, label: name });
+    jobs.push({ url: releaseFileUrl(deps.serverUrl, input.targetVersion, name), partPath: `${finalPath}.part`, finalPath, expectedSha256: hash, ...withSize(sizes.get(name)), label: name });
   }
   deps.logger.info(`staging ${input.targetVersion}: ${jobs.length} new or changed file(s) of ${next.entries.length}`);
   const results = await downloadAll(deps.client, jobs, {
@@ -88,6 +92,7 @@ export async function stageRelease(deps: StageDeps, input: UpgradeStepInput): Pr
     retry: deps.retry,
     onProgress: deps.onProgress,
     signal: deps.signal,
+    ...(deps.limits === undefined ? {} : { limits: deps.limits }),
     onFileDone: (result) => deps.logger.info(`staged ${result.label}`, { bytes: result.bytesFetched }),
   });
   // The exact bytes received, never re-serialised, with their signature: what was verified is what gets installed.
