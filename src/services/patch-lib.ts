@@ -4,13 +4,14 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Got } from 'got';
+import { UpgradeError } from '../errors.js';
 import type { Manifest } from '../formats/manifest.js';
 import type { PatchOutput } from '../machines/station-services.js';
 import { downloadAll, type DownloadJob, type DownloadProgress } from './download.js';
 import type { DownloadLimits } from './download-limits.js';
 import { fsyncFolders } from './part-file.js';
 import type { HashPool } from './hash-pool.js';
-import { assertNoSymlinkedFolders, coreFamily, pruneEmptyFolders, resolveInLib } from './lib-paths.js';
+import { assertNoSymlinkedFolders, coreFamily, pruneEmptyFolders, removeSymlinkedFolders, resolveInLib, symlinkedFolderOn } from './lib-paths.js';
 import type { Logger } from './logger.js';
 import type { RetryPolicy } from './retry-delay.js';
 
@@ -52,8 +53,9 @@ async function planDownloads(
     const expected = hashes.get(name);
     if (expected === undefined) continue;
     const target = resolveInLib(deps.libDir, name);
-    await assertNoSymlinkedFolders(deps.libDir, target);
-    const current = await fs.lstat(target).catch(() => undefined);
+    // Behind a symlinked folder the file is elsewhere: never "already right", always fetched.
+    const trusted = (await symlinkedFolderOn(deps.libDir, target)) === undefined;
+    const current = trusted ? await fs.lstat(target).catch(() => undefined) : undefined;
     if (current?.isFile() === true && (await deps.pool.hashFile(target)).hash === expected) {
       alreadyRight.push(name);
       continue;
@@ -100,6 +102,8 @@ export async function patchLib(
   });
   for (const job of jobs) {
     const target = resolveInLib(deps.libDir, job.label);
+    // A symlinked folder on the way is unlinked (its target untouched) and becomes a real folder below.
+    for (const link of await removeSymlinkedFolders(deps.libDir, target)) deps.logger.warn(`removed ${link}: a symlink where lib/ needs a real folder`);
     await assertNoSymlinkedFolders(deps.libDir, target);
     // A symlink or folder in the way is removed first: rename would otherwise fail or land inside it.
     const current = await fs.lstat(target).catch(() => undefined);
@@ -112,12 +116,26 @@ export async function patchLib(
   await fsyncFolders(jobs.map((job) => resolveInLib(deps.libDir, job.label)));
 
   const removed = await removeUnknown(input.unknown, manifest, deps);
+  await assertAllPresent(manifest, deps.libDir);
   await fs.rm(deps.stagingDir, { recursive: true, force: true });
   return {
     patched: [...jobs.map((job) => job.label), ...alreadyRight].sort(),
     removed,
     bytesFetched: results.reduce((sum, result) => sum + result.bytesFetched, 0),
   };
+}
+
+/** The patch's promise: every file the manifest lists is a real file in a real folder of lib/ (never exit 0 with one missing). */
+async function assertAllPresent(manifest: Manifest, libDir: string): Promise<void> {
+  for (const entry of manifest.entries) {
+    const file = resolveInLib(libDir, entry.name);
+    const stat = (await symlinkedFolderOn(libDir, file)) === undefined ? await fs.lstat(file).catch(() => undefined) : undefined;
+    if (stat?.isFile() !== true) {
+      throw new UpgradeError('IO_FAILED', `after the patch, lib/${entry.name} is not a file in lib/ (something changed lib/ while the upgrader ran); launch again`, {
+        details: { file: entry.name },
+      });
+    }
+  }
 }
 
 /** Deletes files the manifest does not list; a core jar only when its family has a verified jar in the manifest. */
@@ -133,6 +151,8 @@ async function removeUnknown(unknown: string[], manifest: Manifest, deps: PatchD
       continue;
     }
     const file = path.join(path.resolve(deps.libDir), ...name.split('/'));
+    // A symlink listed as unknown may have been replaced by a real folder of patched files meanwhile.
+    if ((await fs.lstat(file).catch(() => undefined))?.isDirectory() !== false) continue;
     await fs.rm(file, { force: true });
     removed.push(name);
     deps.logger.info(`removed ${name}: not in the manifest`);
