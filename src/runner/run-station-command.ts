@@ -15,7 +15,7 @@ import { createHttpClient } from '../services/http-client.js';
 import { readLocalManifest } from '../services/local-manifest.js';
 import { createFileLogger, type LogLevel } from '../services/logger.js';
 import { loadPublicKey, type TrustedKey } from '../services/manifest-signature.js';
-import { acquireStationLock } from '../services/station-lock.js';
+import { acquireStationLock, assertStationWritable } from '../services/station-lock.js';
 import { treeSize } from '../services/copy-tree.js';
 import { runMachine } from './run-machine.js';
 import { stationClientDb } from './station-client-db.js';
@@ -107,9 +107,11 @@ export async function runStationCommand(command: CycleCommand, options: StationC
   let release: (() => Promise<void>) | undefined;
   let store: SnapshotStore | undefined;
   const pool = createHashPool();
+  let known: string | null = null;
   try {
     const installed = await readLocalManifest(config.clientDir);
     const installedVersion = installed.manifest.version;
+    known = installedVersion;
     if (config.environment.toUpperCase() === 'LOCAL') {
       logger.warn('environment=LOCAL: validation and patching skipped, as in MOSIP');
       return noted({ ...restingResult(command, 'ready', null, installedVersion), warnings: ['environment=LOCAL: validation skipped'] });
@@ -119,6 +121,7 @@ export async function runStationCommand(command: CycleCommand, options: StationC
     } else {
       logger.info(`manifests must be signed: public key ${trusted.file}`);
     }
+    await assertStationWritable(config.clientDir);
     release = await acquireStationLock(paths.upgradeDir, command, logger);
     store = await openSqliteSnapshotStore(paths.stateDb, { log: (level, message) => logger[level](message) });
     const openStore = store;
@@ -166,7 +169,7 @@ export async function runStationCommand(command: CycleCommand, options: StationC
   } catch (error) {
     const info = toErrorInfo(error, 'IO_FAILED');
     logger.error(`${command} failed: ${info.message}`, { code: info.code });
-    return noted(failure(command, info));
+    return noted(restingResult(command, 'failed', info, known));
   } finally {
     await pool.close();
     await store?.close();

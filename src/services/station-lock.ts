@@ -3,7 +3,7 @@
 // process killed at any instant — even between taking the lock and saying who it is — leaves a
 // record that the next run can check: when every other recorded process is gone, the lock is
 // taken over at once instead of waiting for it to go stale.
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -54,6 +54,26 @@ function isDead(contender: { pid: number; owner: LockOwner | undefined }): boole
   const { owner, pid } = contender;
   if (owner === undefined) return Number.isInteger(pid) && pid > 0 && !isProcessAlive(pid);
   return owner.host === os.hostname() && !isProcessAlive(owner.pid);
+}
+
+/**
+ * Refuses, with a clear IO_FAILED (21), a station this user cannot write (a read-only mount, another
+ * owner): every station command writes its lock, state and log there.
+ */
+export async function assertStationWritable(clientDir: string): Promise<void> {
+  for (const dir of [clientDir, path.join(clientDir, 'lib')]) {
+    try {
+      await fs.access(dir, fsConstants.W_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'EACCES';
+      if (code === 'ENOENT') continue;
+      throw new UpgradeError(
+        'IO_FAILED',
+        `The station folder ${dir} cannot be written by this user (${code}): the upgrader writes its lock, state and log there and repairs lib/ — run it as the station's user or make the folder writable; nothing was changed`,
+        { cause: error, details: { path: dir, reason: code } },
+      );
+    }
+  }
 }
 
 /** Takes the station lock in `<upgradeDir>/station.lock`; resolves to its release function. */
