@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { InspectionEvent } from 'xstate';
 import { loadConfig, type UpgraderConfig } from '../config/load-config.js';
 import { SETTINGS } from '../config/settings.js';
-import { redactUrl, toErrorInfo, type ErrorInfo } from '../errors.js';
+import { redactUrl, toErrorInfo, UpgradeError, type ErrorInfo } from '../errors.js';
 import { exitCodeFor, type RunResult } from '../machines/run-result.js';
 import type { CycleCommand } from '../machines/station-machine.js';
 import { openSqliteSnapshotStore, type SnapshotStore } from '../persistence/index.js';
@@ -15,7 +15,7 @@ import { createHttpClient } from '../services/http-client.js';
 import { readLocalManifest } from '../services/local-manifest.js';
 import { createFileLogger, type LogLevel } from '../services/logger.js';
 import { loadPublicKey, type TrustedKey } from '../services/manifest-signature.js';
-import { acquireStationLock, assertStationWritable } from '../services/station-lock.js';
+import { acquireStationLock, assertStationWritable, type StationLock } from '../services/station-lock.js';
 import { treeSize } from '../services/copy-tree.js';
 import { runMachine } from './run-machine.js';
 import { stationClientDb } from './station-client-db.js';
@@ -80,6 +80,27 @@ function latestSeenKey(metadataUrl: string | undefined): string {
   return `latest-version-seen:${redactUrl(metadataUrl ?? '')}`;
 }
 
+/** The store of a run that may lose its lock: once the lock is not ours, every write is refused. */
+function guardStore(store: SnapshotStore, lock: StationLock, onLost: () => void): SnapshotStore {
+  const guarded = async <T>(write: () => Promise<T>): Promise<T> => {
+    if (!(await lock.held())) {
+      onLost();
+      throw new UpgradeError('LOCKED', 'this run lost the station lock to another run (it was paused or its lock removed): it stops without writing state');
+    }
+    return write();
+  };
+  return {
+    load: () => store.load(),
+    history: (options) => store.history(options),
+    getValue: (key) => store.getValue(key),
+    close: () => store.close(),
+    save: (snapshot, transition) => guarded(() => store.save(snapshot, transition)),
+    append: (transition) => guarded(() => store.append(transition)),
+    clearSnapshot: () => guarded(() => store.clearSnapshot()),
+    setValue: (key, value) => guarded(() => store.setValue(key, value)),
+  };
+}
+
 /** Runs `start` or `upgrade` for a station; never throws — failures come back with their exit code. */
 export async function runStationCommand(command: CycleCommand, options: StationCommandOptions): Promise<RunResult> {
   let config: UpgraderConfig;
@@ -104,7 +125,8 @@ export async function runStationCommand(command: CycleCommand, options: StationC
   const noted = (result: RunResult): RunResult =>
     logger.failures.length === 0 ? result : { ...result, warnings: [...result.warnings, ...logger.failures] };
   for (const warning of config.warnings) logger.warn(warning);
-  let release: (() => Promise<void>) | undefined;
+  let lock: StationLock | undefined;
+  let lost = false;
   let store: SnapshotStore | undefined;
   const pool = createHashPool();
   let known: string | null = null;
@@ -122,9 +144,9 @@ export async function runStationCommand(command: CycleCommand, options: StationC
       logger.info(`manifests must be signed: public key ${trusted.file}`);
     }
     await assertStationWritable(config.clientDir);
-    release = await acquireStationLock(paths.upgradeDir, command, logger);
+    lock = await acquireStationLock(paths.upgradeDir, command, logger);
     store = await openSqliteSnapshotStore(paths.stateDb, { log: (level, message) => logger[level](message) });
-    const openStore = store;
+    const openStore = guardStore(store, lock, () => (lost = true));
     const seenKey = latestSeenKey(config.metadataUrl ?? config.serverUrl);
     const latestSeen = { get: () => openStore.getValue(seenKey), set: (version: string) => openStore.setValue(seenKey, version) };
     const clientDb = stationClientDb(config, options.env ?? process.env);
@@ -157,11 +179,17 @@ export async function runStationCommand(command: CycleCommand, options: StationC
         ...(trusted === undefined ? {} : { trusted }),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       }),
-      store,
+      store: openStore,
       logger,
       runId,
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     });
+    if (lost || !(await lock.held())) {
+      // Another run owns the station now: what this one did is not the station's story (exit 40).
+      const info = toErrorInfo(new UpgradeError('LOCKED', `${command} lost the station lock to another run while it was paused; it stopped without writing state — that run's result is the station's`), 'LOCKED');
+      logger.warn(info.message);
+      return noted(restingResult(command, 'failed', info, installedVersion));
+    }
     logger.info(`${command} finished in state ${result.state} with exit code ${result.exitCode}`, {
       error: result.error?.message ?? null,
     });
@@ -173,7 +201,7 @@ export async function runStationCommand(command: CycleCommand, options: StationC
   } finally {
     await pool.close();
     await store?.close();
-    await release?.();
+    await lock?.release();
     logger.close();
   }
 }
