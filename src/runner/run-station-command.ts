@@ -15,6 +15,7 @@ import { createHttpClient } from '../services/http-client.js';
 import { readLocalManifest } from '../services/local-manifest.js';
 import { createFileLogger, type LogLevel } from '../services/logger.js';
 import { loadPublicKey, type TrustedKey } from '../services/manifest-signature.js';
+import { isSameStation, stationIdentity } from '../services/station-identity.js';
 import { acquireStationLock, assertStationWritable, type StationLock } from '../services/station-lock.js';
 import { treeSize } from '../services/copy-tree.js';
 import { runMachine } from './run-machine.js';
@@ -101,6 +102,21 @@ function guardStore(store: SnapshotStore, lock: StationLock, onLost: () => void)
   };
 }
 
+const IDENTITY_KEY = 'station-identity';
+
+/** Records this station in its state database; a snapshot of another station is dropped (returns why). */
+async function adoptStation(store: SnapshotStore, clientDir: string): Promise<string | undefined> {
+  const identity = await stationIdentity(clientDir);
+  const recorded = await store.getValue(IDENTITY_KEY);
+  let warning: string | undefined;
+  if (!isSameStation(recorded, identity)) {
+    warning = `the state database in ${clientDir}/.upgrade belongs to another station (${recorded ?? ''}): its saved state is ignored and a fresh cycle starts — .upgrade/ must not be shared or copied between stations`;
+    await store.clearSnapshot();
+  }
+  if (recorded !== JSON.stringify(identity)) await store.setValue(IDENTITY_KEY, JSON.stringify(identity));
+  return warning;
+}
+
 /** Runs `start` or `upgrade` for a station; never throws — failures come back with their exit code. */
 export async function runStationCommand(command: CycleCommand, options: StationCommandOptions): Promise<RunResult> {
   let config: UpgraderConfig;
@@ -147,6 +163,8 @@ export async function runStationCommand(command: CycleCommand, options: StationC
     lock = await acquireStationLock(paths.upgradeDir, command, logger);
     store = await openSqliteSnapshotStore(paths.stateDb, { log: (level, message) => logger[level](message) });
     const openStore = guardStore(store, lock, () => (lost = true));
+    const foreign = await adoptStation(openStore, config.clientDir);
+    if (foreign !== undefined) logger.warn(foreign);
     const seenKey = latestSeenKey(config.metadataUrl ?? config.serverUrl);
     const latestSeen = { get: () => openStore.getValue(seenKey), set: (version: string) => openStore.setValue(seenKey, version) };
     const clientDb = stationClientDb(config, options.env ?? process.env);
@@ -193,7 +211,7 @@ export async function runStationCommand(command: CycleCommand, options: StationC
     logger.info(`${command} finished in state ${result.state} with exit code ${result.exitCode}`, {
       error: result.error?.message ?? null,
     });
-    return noted(result);
+    return noted(foreign === undefined ? result : { ...result, warnings: [foreign, ...result.warnings] });
   } catch (error) {
     const info = toErrorInfo(error, 'IO_FAILED');
     logger.error(`${command} failed: ${info.message}`, { code: info.code });
