@@ -16,7 +16,7 @@ import { readLocalManifest } from '../services/local-manifest.js';
 import { createFileLogger, type LogLevel } from '../services/logger.js';
 import { loadPublicKey, type TrustedKey } from '../services/manifest-signature.js';
 import { isSameStation, stationIdentity } from '../services/station-identity.js';
-import { acquireStationLock, assertStationWritable, type StationLock } from '../services/station-lock.js';
+import { acquireStationLock, assertNoSymlinksInUpgradeDir, assertStationWritable, type StationLock } from '../services/station-lock.js';
 import { treeSize } from '../services/copy-tree.js';
 import { runMachine } from './run-machine.js';
 import { stationClientDb } from './station-client-db.js';
@@ -160,6 +160,7 @@ export async function runStationCommand(command: CycleCommand, options: StationC
       logger.info(`manifests must be signed: public key ${trusted.file}`);
     }
     await assertStationWritable(config.clientDir);
+    await assertNoSymlinksInUpgradeDir(paths.upgradeDir);
     lock = await acquireStationLock(paths.upgradeDir, command, logger);
     store = await openSqliteSnapshotStore(paths.stateDb, { log: (level, message) => logger[level](message) });
     const openStore = guardStore(store, lock, () => (lost = true));

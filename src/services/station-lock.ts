@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { randomUUID } from 'node:crypto';
-import { UpgradeError } from '../errors.js';
+import { ConfigError, UpgradeError } from '../errors.js';
 import type { Logger } from './logger.js';
 
 /** Who holds (or wants) the lock. */
@@ -87,6 +87,32 @@ export async function assertStationWritable(clientDir: string): Promise<void> {
       );
     }
   }
+}
+
+/**
+ * Refuses a `.upgrade/` that is, or holds, a symlink: the lock, state, parts and staging are written
+ * and deleted there, and a link would lead those writes and deletions outside the station (64,
+ * nothing touched). Walks without following links.
+ */
+export async function assertNoSymlinksInUpgradeDir(upgradeDir: string): Promise<void> {
+  const refuse = (link: string): never => {
+    throw new ConfigError(
+      'CONFIG_INVALID',
+      `${link} is a symlink: the upgrader's folder ${upgradeDir} must hold real files and folders only (its contents are written and deleted); remove the link — nothing was changed`,
+      { details: { path: link } },
+    );
+  };
+  const top = await fs.lstat(upgradeDir).catch(() => undefined);
+  if (top === undefined) return;
+  if (!top.isDirectory()) refuse(upgradeDir);
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isSymbolicLink()) refuse(full);
+      if (entry.isDirectory()) await walk(full);
+    }
+  };
+  await walk(upgradeDir);
 }
 
 /** Takes the station lock in `<upgradeDir>/station.lock`; resolves to its release function. */

@@ -28,7 +28,7 @@ const run = (command: string, client: string) =>
     logFile: path.join(client, 'registration.log'),
     timeoutMs: 90_000,
   });
-const dbVersion = (client: string): string | null => readClientDb(path.join(client, 'db', 'reg.sqlite')).version;
+const dbVersion = (client: string): string | undefined => readClientDb(path.join(client, 'db', 'reg.sqlite')).version;
 
 describe('a resumed upgrade checks what is installed', () => {
   it('a .upgrade/ copied from another station: its staged release is not applied here (0, a warning); the first station still applies it', async () => {

@@ -60,3 +60,35 @@ describe('a folder of lib/ replaced by a symlink to a folder elsewhere (same fil
     expect(Object.keys(await hashTree(elsewhere))).toEqual(['deep/folder/kept.jar']);
   });
 });
+
+describe('a symlink under .upgrade/ (the upgrader deletes and writes there)', () => {
+  it.each(['start', 'upgrade', 'rollback'])('.upgrade/staging linked to a folder elsewhere: %s refuses (64) naming it; nothing elsewhere is deleted or written; unlinked, start works', async (command) => {
+    const client = await station();
+    await fs.rm(path.join(client, 'lib', 'lib-0.jar'));
+    const elsewhere = await tempDir('rcu-staging-elsewhere-');
+    await fs.writeFile(path.join(elsewhere, 'precious.txt'), 'not the upgrader’s');
+    await fs.mkdir(path.join(client, '.upgrade'), { recursive: true });
+    await fs.symlink(elsewhere, path.join(client, '.upgrade', 'staging'));
+    const before = await hashTree(path.join(client, 'lib'));
+
+    const refused = await run(command, client);
+    expect(refused.code, refused.stdout).toBe(64);
+    expect(refused.json).toMatchObject({ state: 'failed', exitCode: 64, error: { code: 'CONFIG_INVALID', details: { path: path.join(client, '.upgrade', 'staging') } } });
+    expect(await fs.readdir(elsewhere)).toEqual(['precious.txt']);
+    expect(await hashTree(path.join(client, 'lib'))).toEqual(before);
+
+    await fs.rm(path.join(client, '.upgrade', 'staging'));
+    const repaired = await run('start', client);
+    expect(repaired.code, repaired.stdout).toBe(0);
+    expect(await checkInstalled(client, world, OLD)).toEqual([]);
+  });
+
+  it('.upgrade itself linked elsewhere: refused (64), nothing written there', async () => {
+    const client = await station();
+    const elsewhere = await tempDir('rcu-upgrade-elsewhere-');
+    await fs.symlink(elsewhere, path.join(client, '.upgrade'));
+    const refused = await run('start', client);
+    expect(refused.code, refused.stdout).toBe(64);
+    expect(await fs.readdir(elsewhere)).toEqual([]);
+  });
+});
