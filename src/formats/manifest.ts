@@ -57,6 +57,9 @@ const SPACE = 0x20;
 /** Reads MANIFEST.MF bytes (CRLF, LF or CR); throws FormatError MANIFEST_MALFORMED or MANIFEST_NAME_UNSAFE. */
 export function parseManifest(input: Uint8Array | string, source?: string): Manifest {
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
+  if (looksLikeHtml(bytes)) {
+    throw malformed('this looks like an HTML page, not a MANIFEST.MF (a captive portal, a proxy error or a wrong server URL answered)', 1, source);
+  }
   const [main = [], ...sections] = readSections(bytes, source);
   // A NUL in a Name is an unsafe name (reported by readEntry); anywhere else the format is broken.
   const nul = [main, ...sections].flat().find((header) => header.value.includes('\0') && !sameKey(header.key, NAME_KEY));
@@ -244,6 +247,12 @@ function writeSection(attributes: Array<[string, string]>): Buffer[] {
     if (FORBIDDEN_IN_VALUE.test(value)) throw unwritable(`value of ${key} contains a line break, NUL or invalid Unicode`);
     return wrapLine(`${key}: ${value}`);
   });
+}
+
+/** A document that starts (after blanks) with `<!DOCTYPE html`, `<html` or `<?xml`…`<html`: what portals and proxies answer. */
+function looksLikeHtml(bytes: Uint8Array): boolean {
+  const head = Buffer.from(bytes.subarray(0, 512)).toString('latin1').trimStart().toLowerCase();
+  return head.startsWith('<!doctype html') || head.startsWith('<html') || (head.startsWith('<') && head.includes('<html'));
 }
 
 /** Attribute names compare without regard to case, as in Java. */

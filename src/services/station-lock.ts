@@ -156,7 +156,10 @@ export async function acquireStationLock(upgradeDir: string, command: string, lo
     };
   };
   try {
-    return await take();
+    const lock = await take();
+    // Records left by killed runs are litter once the lock is ours: clear those whose process is gone.
+    for (const other of await otherContenders(upgradeDir)) if (isDead(other, 0)) await fs.rm(other.file, { force: true });
+    return lock;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') {
       await fs.rm(pidFile, { force: true });

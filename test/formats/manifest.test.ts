@@ -296,3 +296,15 @@ describe('Content-Length: the size of each file (issue 17)', () => {
     expect(formatErrorOf(() => parseManifest(text)).code).toBe('MANIFEST_MALFORMED');
   });
 });
+
+describe('an HTML page where MANIFEST.MF should be (issue 17)', () => {
+  it.each([
+    '<!DOCTYPE html>\n<html><head><title>Login</title></head><body>Please sign in to the Wi-Fi network to continue browsing the internet</body></html>\n',
+    '  <html><body><h1>502 Bad Gateway</h1></body></html>',
+    '<?xml version="1.0"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body>proxy error</body></html>',
+  ])('says it looks like an HTML page, not that a line is too long: %j', (page) => {
+    const error = formatErrorOf(() => parseManifest(page, 'http://server/registration-client/1.0.0/MANIFEST.MF'));
+    expect(error.code).toBe('MANIFEST_MALFORMED');
+    expect(error.message).toMatch(/looks like an HTML page/);
+  });
+});
