@@ -48,6 +48,7 @@ export const ERROR_CODES = {
   DOWNLOAD_FAILED: EXIT.patchDownloadFailure,
   // fleet report: the fleet service could not be reached or gave no summary
   FLEET_UNREACHABLE: EXIT.buildStatusCheckFailure,
+  DOWNLOAD_TOO_LARGE: EXIT.patchDownloadFailure,
   // upgrade
   BACKUP_FAILED: EXIT.dbUpgradeFailed,
   DISK_FULL: EXIT.dbUpgradeFailed,
@@ -162,7 +163,8 @@ const DECIDED_BY_STEP: readonly ExitCode[] = [EXIT.buildStatusCheckFailure, EXIT
  */
 export function classifyError(error: unknown, stepCode: ErrorCode): ErrorInfo {
   const info = toErrorInfo(error, stepCode);
-  if (!DECIDED_BY_STEP.includes(ERROR_CODES[info.code])) return info;
+  // A download refused by a limit, or a local disk that failed, is said as such, not as the step's network failure.
+  if (!DECIDED_BY_STEP.includes(ERROR_CODES[info.code]) || info.code === 'DOWNLOAD_TOO_LARGE' || info.code === 'IO_FAILED') return info;
   return info.details === undefined
     ? { code: stepCode, message: info.message }
     : { code: stepCode, message: info.message, details: info.details };

@@ -43,6 +43,16 @@ function boolean(text: string): boolean | { expected: string } {
   return { expected: 'true or false' };
 }
 
+// A size in bytes: a whole number, optionally with K, M or G (powers of 1024), e.g. 512M.
+function byteSize(min: number): (text: string) => number | { expected: string } {
+  return (text) => {
+    const match = /^(\d+)\s*([KMG]?)i?B?$/i.exec(text.trim());
+    const scale = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(match?.[2] ?? '').toUpperCase()] ?? 1;
+    const value = match === null ? NaN : Number(match[1]) * scale;
+    return Number.isSafeInteger(value) && value >= min ? value : { expected: `a size in bytes of at least ${min} (a whole number, optionally with K, M or G)` };
+  };
+}
+
 const text = (value: string): string => value.trim();
 const list = (value: string): string[] =>
   value
@@ -136,6 +146,30 @@ export const SETTINGS = {
     doc: 'retries of a failed download (exponential backoff with jitter)',
     default: 5,
     parse: integer(0, 100),
+  },
+  maxFileSize: {
+    property: 'reg.upgrader.download.max-file-size',
+    env: 'REG_UPGRADER_MAX_FILE_SIZE',
+    flag: 'maxFileSize',
+    doc: 'largest file a download may write when MANIFEST.MF gives no Content-Length for it (K, M, G allowed)',
+    default: 1024 ** 3,
+    parse: byteSize(1),
+  },
+  freeSpaceReserve: {
+    property: 'reg.upgrader.download.free-space-reserve',
+    env: 'REG_UPGRADER_FREE_SPACE_RESERVE',
+    flag: 'freeSpaceReserve',
+    doc: 'free space a download always leaves on the disk, for the log, the state database and the client (K, M, G allowed; 0 = none)',
+    default: 64 * 1024 ** 2,
+    parse: byteSize(0),
+  },
+  fileDeadlineMs: {
+    property: 'reg.upgrader.download.file-deadline',
+    env: 'REG_UPGRADER_FILE_DEADLINE',
+    flag: 'fileDeadline',
+    doc: 'longest time one file may take to download, all attempts together, in ms (0 = none); the bytes so far are kept for the next run',
+    default: 1_800_000,
+    parse: integer(0, 86_400_000),
   },
   probeTimeoutMs: {
     property: 'reg.upgrader.probe.timeout',

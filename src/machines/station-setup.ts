@@ -60,8 +60,9 @@ export const stationSetup = setup({
       context.command === 'upgrade' && isOffered(output, context.allowDowngrade, context.ignoreRollout === true),
     launchedToApply: (_, params: LaunchParams) => params.command === 'start',
     launchedToRollback: (_, params: LaunchParams) => params.command === 'rollback',
+    // Only onto the release it belongs to: lib/ restored by hand (or another station's) means a fresh plan.
     dbRetryPending: ({ context }, params: LaunchParams) =>
-      context.upgrade?.dbUpgradePending === true && params.command !== 'rollback',
+      context.upgrade?.dbUpgradePending === true && params.command !== 'rollback' && params.installedVersion === context.upgrade.targetVersion,
     operatorRollback: ({ context }) => context.upgrade?.rollbackPhase === 'operator',
     dbRollback: ({ context }) => context.upgrade?.rollbackPhase === 'dbUpgrade',
   },

@@ -62,7 +62,7 @@ export function summarizeContext(context: StationContext): Record<string, unknow
   };
 }
 
-async function restore(store: SnapshotStore, logger: Logger): Promise<StationSnapshot | undefined> {
+async function restore(store: SnapshotStore, logger: Logger, params: LaunchParams): Promise<StationSnapshot | undefined> {
   let persisted;
   try {
     persisted = await store.load();
@@ -83,6 +83,12 @@ async function restore(store: SnapshotStore, logger: Logger): Promise<StationSna
     return undefined;
   }
   const value = String(snapshot.value);
+  const target = snapshot.context.upgrade?.targetVersion;
+  if ((value === 'dbUpgrade' || value === 'done') && target !== undefined && params.installedVersion !== target) {
+    // Past the commit point MANIFEST.MF names the target: if it does not, lib/ is not what this state assumes.
+    logger.warn(`interrupted in '${value}' of the upgrade to ${target}, but MANIFEST.MF names ${params.installedVersion}: not resuming, starting a fresh cycle`);
+    return undefined;
+  }
   if (!RESTING_STATES.has(value) && !(UPGRADE_STATES as readonly string[]).includes(value) && snapshot.context.upgrade === null) {
     // The startup steps only read and repair: a fresh cycle re-syncs the manifest (a hotfix may have
     // been published meanwhile) and still resumes the parts already downloaded, so nothing is lost.
@@ -96,7 +102,7 @@ async function restore(store: SnapshotStore, logger: Logger): Promise<StationSna
 export async function runMachine(options: RunMachineOptions): Promise<RunResult> {
   const { store, logger, runId, params } = options;
   const now = options.now ?? (() => new Date());
-  const restored = await restore(store, logger);
+  const restored = await restore(store, logger, params);
   let services = options.services;
   if (restored !== undefined && !RESTING_STATES.has(String(restored.value))) {
     const state = String(restored.value);

@@ -87,6 +87,7 @@ export function createStationServices(deps: ServiceDeps): StationServices {
   const paths = stationPaths(config.clientDir);
   const retry = retryPolicy(config);
   const progress = deps.onProgress === undefined ? {} : { onProgress: deps.onProgress };
+  const limits = { maxFileSize: config.maxFileSize, freeSpaceReserve: config.freeSpaceReserve, deadlineMs: config.fileDeadlineMs };
   const rollbackDeps = {
     clientDir: config.clientDir,
     upgradeDir: paths.upgradeDir,
@@ -139,6 +140,7 @@ export function createStationServices(deps: ServiceDeps): StationServices {
         concurrency: config.concurrency,
         retry,
         logger,
+        limits,
         ...progress,
         signal,
         wholeFiles: config.wholeFiles,
@@ -183,6 +185,7 @@ export function createStationServices(deps: ServiceDeps): StationServices {
           concurrency: config.concurrency,
           retry,
           logger,
+          limits,
           ...trust,
           ...progress,
           signal,

@@ -41,9 +41,9 @@ describe('acquireStationLock', () => {
   it('take, release, take again: each release leaves no lock and no record', async () => {
     const upgradeDir = path.join(await tempDir('rcu-lock-'), '.upgrade');
     for (let i = 0; i < 2; i += 1) {
-      const release = await acquireStationLock(upgradeDir, 'start', createMemoryLogger());
+      const lock = await acquireStationLock(upgradeDir, 'start', createMemoryLogger());
       expect(await fs.readdir(upgradeDir)).toEqual(expect.arrayContaining(['station.lock', `station.pid-${process.pid}`]));
-      await release();
+      await lock.release();
       expect(await fs.readdir(upgradeDir)).toEqual([]);
     }
   });
@@ -62,9 +62,9 @@ describe('acquireStationLock', () => {
     const dead = await deadPid();
     await heldBy(upgradeDir, dead);
     const logger = createMemoryLogger();
-    const release = await acquireStationLock(upgradeDir, 'start', logger);
+    const lock = await acquireStationLock(upgradeDir, 'start', logger);
     expect(logger.lines.some((line) => line.level === 'warn' && line.message.includes(`process ${dead}`))).toBe(true);
     expect(await fs.readdir(upgradeDir)).not.toContain(`station.pid-${dead}`);
-    await release();
+    await lock.release();
   });
 });

@@ -27,7 +27,7 @@ export interface DeltaSource {
 
 /** Options of downloadDelta: those of a download, plus plan limits and a log of why a file was fetched whole. */
 export interface DeltaOptions extends DownloadOptions {
-  limits?: PlanLimits;
+  planLimits?: PlanLimits;
   log?: (message: string, details: Record<string, unknown>) => void;
 }
 
@@ -43,7 +43,7 @@ export async function downloadDelta(client: Got, job: DownloadJob, delta: DeltaS
   const sources = [...(previous === undefined ? [] : [previous]), ...delta.localFiles];
   try {
     if (sources.length === 0) throw new WholeFile('no local copy to reuse');
-    let limits = options.limits ?? DEFAULT_PLAN_LIMITS;
+    let limits = options.planLimits ?? DEFAULT_PLAN_LIMITS;
     for (;;) {
       try {
         const reused = await assemble(client, job, delta, sources, limits, counted, options);

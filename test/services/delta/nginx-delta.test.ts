@@ -49,7 +49,7 @@ describe.skipIf(!nginxAvailable)('differential downloads through nginx', () => {
       createHttpClient({ connectTimeoutMs: 5000, readTimeoutMs: 5000, retry }),
       { url: releaseFileUrl(serverUrl, '2.0.0', 'module-2.0.0.jar'), partPath: `${finalPath}.part`, finalPath, expectedSha256: sha256(v2), expectedSize: v2.length, label: 'module-2.0.0.jar' },
       { indexUrl: releaseBlockIndexUrl(serverUrl, '2.0.0', 'module-2.0.0.jar'), indexSha256, localFiles: [path.join(station, 'module-1.0.0.jar')] },
-      { retry, limits: { rangesPerRequest, maxRequests: 16, wholeAbove: 0.8 } },
+      { retry, planLimits: { rangesPerRequest, maxRequests: 16, wholeAbove: 0.8 } },
     );
     expect(sha256(await fs.readFile(finalPath))).toBe(sha256(v2));
     const log = (await fs.readFile(path.join(nginx.prefix, 'access.log'), 'utf8')).split('\n').slice(before - 1).filter((line) => line.includes('/lib/'));
