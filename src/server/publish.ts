@@ -150,9 +150,10 @@ async function buildRelease(work: string, version: string, files: ReleaseFile[],
     return { name: file.name, hash, size: stats.size, blockIndex };
   });
   const published = copied.map(({ name, hash, size }) => ({ name, hash, size }));
-  const sections = copied.map(({ name, hash, blockIndex }) => ({
+  const sections = copied.map(({ name, hash, size, blockIndex }) => ({
     name,
     hash,
+    size,
     extra: blockIndex === undefined ? [] : [[BLOCK_INDEX_ATTRIBUTE, blockIndex] as [string, string]],
   }));
   const manifest = serializeManifest(createManifest(version, sections));

@@ -42,7 +42,7 @@ const RULES: Record<string, Rule> = {
   services: {
     probe: 'src/services/__layer-probe.ts',
     imports: ['services', 'client-db', 'formats', 'errors'],
-    types: ['machines'],
+    types: ['machines', 'persistence'],
   },
   'client-db': {
     probe: 'src/services/client-db/__layer-probe.ts',
