@@ -31,6 +31,9 @@ describe('patching with differential downloads (serve)', () => {
     clientDir = await tempDir('rcu-delta-station-');
     requests = [];
     await publish(root, '1.0.0', { 'module-1.0.0.jar': v2, 'small.properties': 'a=1\n' });
+    // The station already holds the small file right: these tests patch the jar only (a patch must leave every listed file present).
+    await fs.mkdir(path.join(clientDir, 'lib'), { recursive: true });
+    await fs.writeFile(path.join(clientDir, 'lib', 'small.properties'), 'a=1\n');
     server = await startStaticServer({ root, log: (line) => requests.push(line) });
     pool = createHashPool(1);
   });
