@@ -73,7 +73,7 @@ describe('classifyError: how a failed step records its error', () => {
   it.each<[string, unknown, ErrorCode, ErrorCode]>([
     // the step decides: a network or I/O failure says where the run failed
     ['network error while fetching the manifest', new NetworkError('DOWNLOAD_FAILED', 'x'), 'BUILD_STATUS_CHECK_FAILED', 'BUILD_STATUS_CHECK_FAILED'],
-    ['local write failure while patching', new UpgradeError('IO_FAILED', 'x'), 'PATCH_DOWNLOAD_FAILED', 'PATCH_DOWNLOAD_FAILED'],
+    ['local write failure while patching', new UpgradeError('IO_FAILED', 'x'), 'PATCH_DOWNLOAD_FAILED', 'IO_FAILED'],
     ['anything unexpected while patching', new TypeError('x'), 'PATCH_DOWNLOAD_FAILED', 'PATCH_DOWNLOAD_FAILED'],
     ['anything unexpected in the DB upgrade', new Error('x'), 'DB_UPGRADE_FAILED', 'DB_UPGRADE_FAILED'],
     ['a network error while staging', new NetworkError('DOWNLOAD_FAILED', 'x'), 'UPGRADE_FAILED', 'UPGRADE_FAILED'],
