@@ -23,6 +23,8 @@ function depsFor(s: TwoReleases): StageDeps {
     concurrency: 2,
     retry,
     logger: createMemoryLogger(),
+    // Whole-file downloads: these tests hold the plain resume (Range: bytes=N-); differential assembly has its own tests (test/services/delta).
+    wholeFiles: true,
   };
 }
 
