@@ -50,7 +50,7 @@ export async function installDemoStation(
   await fs.mkdir(path.join(clientDir, 'db'), { recursive: true });
   await fs.cp(path.join(release, 'lib'), path.join(clientDir, 'lib'), { recursive: true });
   await fs.copyFile(path.join(release, 'MANIFEST.MF'), path.join(clientDir, 'MANIFEST.MF'));
-  await fs.writeFile(path.join(clientDir, 'bin', 'run.sh'), '#!/bin/sh\n# launcher: upgrader first, then the client\nexec java -jar lib/registration-client.jar\n', {
+  await fs.writeFile(path.join(clientDir, 'bin', 'run.sh'), '#!/bin/sh\n# launcher: upgrader first, then the client\nexec java -Dfile.encoding=UTF-8 -cp "lib/*" io.mosip.registration.controller.Initialization\n', {
     mode: 0o755,
   });
   await createDb(clientDir, version);
