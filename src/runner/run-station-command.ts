@@ -11,8 +11,10 @@ import type { CycleCommand } from '../machines/station-machine.js';
 import type { SnapshotStore } from '../persistence/snapshot-store.js';
 import { openSqliteSnapshotStore } from '../persistence/sqlite-snapshot-store.js';
 import type { DownloadProgress } from '../services/download.js';
-import { createHashPool } from '../services/hash-pool.js';
-import { createHttpClient } from '../services/http-client.js';
+import { createOnDemandHashPool } from '../services/hash-on-demand.js';
+import type { Got } from 'got';
+import type { HttpOptions } from '../services/http-client.js';
+import { checkHttpSettings } from '../services/http-settings.js';
 import { readLocalManifest } from '../services/local-manifest.js';
 import { createFileLogger, type LogLevel } from '../services/logger.js';
 import { loadPublicKey, type TrustedKey } from '../services/manifest-signature.js';
@@ -104,7 +106,7 @@ export async function runStationCommand(command: CycleCommand, options: StationC
   for (const warning of config.warnings) logger.warn(warning);
   let release: (() => Promise<void>) | undefined;
   let store: SnapshotStore | undefined;
-  const pool = createHashPool();
+  const pool = createOnDemandHashPool();
   try {
     const installed = await readLocalManifest(config.clientDir);
     const installedVersion = installed.manifest.version;
@@ -126,13 +128,17 @@ export async function runStationCommand(command: CycleCommand, options: StationC
     const dbKey = `client-db-version:${clientDb.kind}`;
     const dbVersionMemory = { get: () => openStore.getValue(dbKey), set: (version: string) => openStore.setValue(dbKey, version) };
     const caFile = settingFile(config, 'caFile');
-    const client = createHttpClient({
+    const httpOptions: HttpOptions = {
       connectTimeoutMs: config.connectTimeoutMs,
       readTimeoutMs: config.readTimeoutMs,
       retry: { retries: config.retries, baseDelayMs: 500, maxDelayMs: 30_000 },
       env: options.env ?? process.env,
       ...(caFile === undefined ? {} : { caFile }),
-    });
+    };
+    // Checked now (a bad CA file or proxy variable is a configuration error), loaded on first use.
+    checkHttpSettings(httpOptions);
+    let made: Promise<Got> | undefined;
+    const client = (): Promise<Got> => (made ??= import('../services/http-client.js').then((http) => http.createHttpClient(httpOptions)));
     logger.info(`${command}: ${path.resolve(config.clientDir)}, installed ${installedVersion}`, {
       server: config.serverUrl === undefined ? null : redactUrl(config.serverUrl),
       offline: options.offline === true,
@@ -144,6 +150,7 @@ export async function runStationCommand(command: CycleCommand, options: StationC
       services: createStationServices({
         config,
         client,
+        env: options.env ?? process.env,
         pool,
         logger,
         latestSeen,
