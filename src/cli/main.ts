@@ -1,6 +1,6 @@
 // The `reg-client-upgrader` command tree: parses flags, runs one command, returns its exit code.
 import { Command, CommanderError } from 'commander';
-import { EXIT, UpgradeError } from '../errors.js';
+import { ERROR_CODES, exitCodeOf } from '../errors.js';
 import { printError } from './output.js';
 import { commandList } from './commands/index.js';
 import { addCommonOptions } from './common-options.js';
@@ -16,7 +16,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   addCommonOptions(program);
-  for (const command of commandList()) program.addCommand(command);
+  // Each command gets exitOverride too: otherwise commander exits 1 itself on a bad flag after a command.
+  for (const command of commandList()) program.addCommand(command.exitOverride());
   program.addHelpText(
     'after',
     `
@@ -41,10 +42,10 @@ export async function runCli(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here with code 0; every parse error is a usage error.
-      return error.exitCode === 0 ? 0 : EXIT.usage;
+      return error.exitCode === 0 ? 0 : ERROR_CODES.USAGE;
     }
     const json = argv.includes('--json');
     printError(error, json);
-    return error instanceof UpgradeError ? error.exitCode : 1;
+    return exitCodeOf(error);
   }
 }

@@ -1,6 +1,9 @@
 // The run's log: every step as one JSON line with a timestamp in <clientDir>/registration.log
 // (pino, written synchronously so a kill never loses the line before it), warnings echoed to stderr.
-import { mkdirSync } from 'node:fs';
+// The log can never stop a run: a line that cannot be written (full disk, read-only station) is
+// dropped and reported once as a warning — no throw, no retry loop (sonic-boom's flushSync spins
+// forever on ENOSPC, which is why pino.destination is not used).
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { redactUrl } from '../errors.js';
@@ -44,10 +47,56 @@ function scrub(details: LogDetails | undefined): LogDetails | undefined {
   return out;
 }
 
-/** Opens the station log file (created with its folder if missing). */
-export function createFileLogger(options: FileLoggerOptions): Logger & { close(): void } {
-  mkdirSync(path.dirname(options.file), { recursive: true });
-  const destination = pino.destination({ dest: options.file, sync: true, append: true, mkdir: true });
+/** A pino destination that appends each line with one synchronous write and never throws. */
+export function failSoftDestination(file: string, onFailure: (message: string) => void): { write(line: string): boolean; close(): void } {
+  let fd: number | undefined;
+  let failing = false;
+  const fail = (error: unknown): void => {
+    if (failing) return; // once per streak of failures: a full disk must not flood stderr
+    failing = true;
+    onFailure(`could not write the log ${file}: ${error instanceof Error ? error.message : String(error)} (the run goes on; lines are lost until it can be written)`);
+  };
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    fd = openSync(file, 'a');
+  } catch (error) {
+    fail(error);
+  }
+  return {
+    write(line) {
+      if (fd === undefined) return true;
+      try {
+        const bytes = Buffer.from(line, 'utf8');
+        for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
+        failing = false;
+      } catch (error) {
+        fail(error);
+      }
+      return true;
+    },
+    close() {
+      if (fd === undefined) return;
+      try {
+        closeSync(fd);
+      } catch {
+        // nothing left to lose: every line was written synchronously
+      }
+      fd = undefined;
+    },
+  };
+}
+
+/** Opens the station log file (created with its folder if missing); never throws, see failSoftDestination. */
+export function createFileLogger(options: FileLoggerOptions): Logger & { close(): void; failures: string[] } {
+  const failures: string[] = [];
+  const destination = failSoftDestination(options.file, (message) => {
+    failures.push(message);
+    try {
+      process.stderr.write(`warn: ${message}\n`);
+    } catch {
+      // stderr closed: the failure is still in the run's warnings
+    }
+  });
   const base = pino(
     { level: options.level, timestamp: pino.stdTimeFunctions.isoTime, base: options.bindings ?? {} },
     destination,
@@ -64,7 +113,8 @@ export function createFileLogger(options: FileLoggerOptions): Logger & { close()
     info: write('info'),
     warn: write('warn'),
     error: write('error'),
-    close: () => destination.flushSync(),
+    failures,
+    close: () => destination.close(),
   };
 }
 

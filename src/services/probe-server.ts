@@ -45,7 +45,7 @@ async function probeHttp(client: Got, url: string, timeoutMs: number, signal?: A
     await once(stream, 'response');
     return { online: true };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).name;
+    const code = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.name : String(error));
     if (isCertificateError(code)) return { online: true };
     return { online: false, reason: `${redactUrl(url)}: ${code}` };
   } finally {

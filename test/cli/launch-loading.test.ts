@@ -54,10 +54,10 @@ async function refusedUrl(): Promise<string> {
   return `http://127.0.0.1:${port}/registration-client/`;
 }
 
-function transitionCount(): number {
+function rowCount(table: 'upgrader_transition' | 'upgrader_outbox'): number {
   const db = new Database(path.join(station, '.upgrade', 'state.db'), { readonly: true });
   try {
-    return db.prepare('SELECT count(*) FROM upgrader_transition').pluck().get() as number;
+    return db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
   } finally {
     db.close();
   }
@@ -69,7 +69,8 @@ describe('a launch with nothing to do', () => {
     const first = await runListing(['start', '--offline', '--json', '--client-dir', station]);
     expect(first.code).toBe(0);
     expect(first.packages.has('typeorm')).toBe(true);
-    const before = transitionCount();
+    const before = rowCount('upgrader_transition');
+    const queued = rowCount('upgrader_outbox');
 
     const noop = await runListing(['start', '--json', '--client-dir', station, '--server-url', await refusedUrl()]);
     expect(noop.code).toBe(0);
@@ -77,7 +78,25 @@ describe('a launch with nothing to do', () => {
     expect(noop.packages.has('typeorm')).toBe(false);
     expect(noop.packages.has('hpagent')).toBe(false); // loaded with got by services/http-client.ts only
     expect(noop.packages.has('better-sqlite3')).toBe(true);
-    expect(transitionCount()).toBeGreaterThan(before);
+    expect(rowCount('upgrader_transition')).toBeGreaterThan(before);
+    // The fleet report of the run is queued in the same database, without TypeORM either.
+    expect(rowCount('upgrader_outbox')).toBe(queued + 1);
+  });
+
+  it('with a fleet service configured but down, still loads neither, and keeps the report queued', async () => {
+    const setup = await runListing(['start', '--offline', '--json', '--client-dir', station]);
+    expect(setup.code).toBe(0);
+    const queued = rowCount('upgrader_outbox');
+    const tokenFile = path.join(work, 'fleet.token');
+    await fs.writeFile(tokenFile, 'station-token\n');
+    const fleetDown = await refusedUrl();
+    const noop = await runListing(['start', '--json', '--client-dir', station, '--server-url', await refusedUrl(), '--fleet-url', fleetDown, '--fleet-token-file', tokenFile]);
+    expect(noop.code).toBe(0);
+    expect(noop.json).toMatchObject({ state: 'ready', online: false, error: null });
+    expect(noop.packages.has('typeorm')).toBe(false);
+    expect(noop.packages.has('hpagent')).toBe(false);
+    // Both the earlier report and this run's wait for the service: nothing was acknowledged.
+    expect(rowCount('upgrader_outbox')).toBe(queued + 1);
   });
 
   it('loads the HTTP client once a server answers (the control of the check above)', async () => {

@@ -130,11 +130,22 @@ describe('station machine: the version upgrade', () => {
     const first = await launch(failing, params('start'), staged.persisted);
     expect(first.states).toEqual(['staged', 'restarting', 'dbUpgrade', 'rollback', 'failed']);
     expect(first.result).toMatchObject({ exitCode: 30, installedVersion: '1.3.0', error: { code: 'DB_UPGRADE_FAILED' } });
-    const again = await launch(failing, params('start'), first.persisted);
+    // The next launches find the new release installed (MANIFEST.MF was committed before the DB step).
+    const installed = { ...params('start'), installedVersion: '1.3.0' };
+    const again = await launch(failing, installed, first.persisted);
     expect(again.states).toEqual(['failed', 'dbUpgrade', 'rollback', 'failed']);
     expect(again.result.exitCode).toBe(30);
-    const fixed = await launch(fakes(), params('start'), again.persisted);
+    const fixed = await launch(fakes(), installed, again.persisted);
     expect(fixed.states).toEqual(['failed', 'dbUpgrade', 'done']);
+  });
+
+  it('after exit 30 with lib/ no longer at the target (restored by hand), the next launch re-plans instead of retrying the DB (issue 17)', async () => {
+    const staged = await launch(fakes(), params('upgrade', 'c'));
+    const failing = fakes({ upgradeDatabase: () => Promise.reject(new DatabaseError('DB_UPGRADE_FAILED', '1.3.0: statement 3 failed')) });
+    const first = await launch(failing, params('start'), staged.persisted);
+    const replanned = await launch(fakes(), params('start'), first.persisted);
+    expect(replanned.states[1]).toBe('probing');
+    expect(replanned.states).not.toContain('dbUpgrade');
   });
 
   it('rollback that fails: exit 31 naming the backup folder', async () => {

@@ -3,10 +3,12 @@ import path from 'node:path';
 import { Command } from 'commander';
 import type { CommonOptions } from '../common-options.js';
 import { printJson } from '../output.js';
+import { parsePercent } from './rollout.js';
 
 interface PublishCliOptions extends CommonOptions {
   out: string;
   signKey?: string;
+  rolloutPercent?: string;
 }
 
 /** The `publish` command: copies libDir, writes MANIFEST.MF, reg-client.zip and maven-metadata.xml. */
@@ -17,16 +19,19 @@ export function publishCommand(): Command {
     .argument('<libDir>', "folder holding the release's lib/ files (nested folders such as sql/<dbVersion>/ kept)")
     .requiredOption('--out <root>', 'server root; the release goes to <root>/registration-client/<version>/')
     .option('--sign-key <pem>', "sign MANIFEST.MF with this RSA private key (PEM): writes MANIFEST.MF.sig, the raw SHA256withRSA signature MOSIP's launcher verifies")
+    .option('--rollout-percent <n>', 'start a new version at this share of stations (rollout.json; default 100 when the server has a rollout document, none otherwise)')
     // addCommand does not inherit the program's exitOverride: parse errors must reach runCli (exit 64)
     .exitOverride()
     .action(async (version: string, libDir: string, _options: unknown, command: Command) => {
       const options = command.optsWithGlobals<PublishCliOptions>();
       const { publishRelease } = await import('../../server/publish.js');
+      const rolloutPercent = options.rolloutPercent === undefined ? undefined : parsePercent(options.rolloutPercent, '--rollout-percent');
       const result = await publishRelease({
         version,
         libDir: path.resolve(libDir),
         outRoot: path.resolve(options.out),
         signKeyPath: options.signKey,
+        rolloutPercent,
       });
       const bytes = result.files.reduce((sum, file) => sum + file.size, 0);
       if (options.json) {
@@ -39,6 +44,7 @@ export function publishCommand(): Command {
           ...(result.signaturePath === null ? {} : { signature: result.signaturePath }),
           zip: result.zipPath,
           latest: result.latest,
+          ...(result.rollout === null ? {} : { rollout: result.rollout }),
         });
         return;
       }
@@ -52,6 +58,9 @@ export function publishCommand(): Command {
           result.latest === result.version
             ? `  ${result.version} is now the latest version in maven-metadata.xml`
             : `  ${result.version} re-published in place; maven-metadata.xml still offers ${result.latest}`,
+          ...(result.rollout === null
+            ? []
+            : [`  rollout   ${result.rollout.version} at ${result.rollout.percent} %${result.rollout.paused ? ', paused' : ''} (serial ${result.rollout.serial})`]),
           '',
         ].join('\n'),
       );

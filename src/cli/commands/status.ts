@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import type { CommonOptions } from '../common-options.js';
 import { printJson } from '../output.js';
+import { describeRollout } from '../../rollout/decide-rollout.js';
 
 /** The `status` command. */
 export function statusCommand(): Command {
@@ -24,6 +25,7 @@ export function statusCommand(): Command {
         `announced: ${status.latestVersion ?? '-'}${status.upgradeAvailable ? ' (upgrade available)' : ''}`,
         `last run:  ${status.lastRun === null ? '-' : `${status.lastRun.at} ${status.lastRun.command}`}`,
       ];
+      if (status.rollout !== null) lines.push(`rollout:   ${describeRollout(status.rollout)}`);
       if (status.dbVersion !== null) lines.push(`database:  ${status.dbVersion}`);
       if (status.pending !== null) {
         const p = status.pending;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import type { CommonOptions } from '../common-options.js';
 import { confirm } from '../confirm.js';
+import { describeRollout } from '../../rollout/decide-rollout.js';
 import { runCycleCommand } from './start.js';
 
 /**
@@ -21,11 +22,16 @@ export function upgradeCommand(): Command {
     .description(
       'back up lib/, bin/, MANIFEST.MF and the database, then download and stage the announced version; exit 10 asks for a restart, which applies it',
     )
+    .option('--ignore-rollout', 'take the announced version even where the staged rollout (rollout.json) does not offer it to this station yet; asks to confirm, recorded in history')
     .action(async (_options: unknown, command: Command) => {
-      const options = command.optsWithGlobals<CommonOptions>();
+      const options = command.optsWithGlobals<CommonOptions & { ignoreRollout?: boolean }>();
       const status = await statusForQuestion(options.clientDir);
-      const target = status?.upgradeAvailable === true && status.latestVersion !== null ? status.latestVersion : 'the version the server announces';
-      await confirm(`Upgrade ${status?.installedVersion ?? 'this station'} to ${target}?`, options.yes);
+      const target = status?.latestVersion ?? 'the version the server announces';
+      const question =
+        options.ignoreRollout === true
+          ? `Upgrade ${status?.installedVersion ?? 'this station'} to ${target}, ignoring the staged rollout${status?.rollout === undefined || status.rollout === null ? '' : ` (${describeRollout(status.rollout)})`}?`
+          : `Upgrade ${status?.installedVersion ?? 'this station'} to ${status?.upgradeAvailable === true ? target : 'the version the server announces'}?`;
+      await confirm(question, options.yes);
       await runCycleCommand('upgrade', options);
     });
 }
