@@ -4,7 +4,7 @@
 // `P <bytes on disk>` per chunk; it always ends with `DONE <json>`.
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { SETTINGS } from '../src/config/settings.js';
+import { retryPolicy, SETTINGS } from '../src/config/settings.js';
 import { downloadAll, type DownloadJob } from '../src/services/download.js';
 import { createHttpClient } from '../src/services/http-client.js';
 
@@ -20,7 +20,8 @@ const began = performance.now();
 const file = process.argv[2];
 if (file === undefined) throw new Error('usage: download-child.js <jobs.json>');
 const plan = JSON.parse(await readFile(file, 'utf8')) as DownloadPlan;
-const retry = { retries: SETTINGS.retries.default, baseDelayMs: 500, maxDelayMs: 30_000 };
+// The one retry policy of the product, with the default number of retries.
+const retry = retryPolicy({ retries: SETTINGS.retries.default });
 const client = createHttpClient({
   connectTimeoutMs: SETTINGS.connectTimeoutMs.default,
   readTimeoutMs: SETTINGS.readTimeoutMs.default,

@@ -1,6 +1,7 @@
 // The benchmark's upgrade server, in its own process so it never shares an event loop with the
 // client being measured: the product's static server (Range, ETag) and, in front of it, a proxy
-// that can add latency per request and cap the rate, and counts what it sent.
+// that can add latency per request and cap the rate of the link (shared by all connections), and
+// counts what it sent.
 // Usage: node server-child.js <root> [latencyMs] [bytesPerSecond]; prints {url, directUrl} as JSON.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,14 +27,15 @@ const upstreamUrl = new URL(upstream.url);
 const agent = new http.Agent({ keepAlive: true });
 let stats: FrontStats = { requests: 0, bytesSent: 0, ranges: [] };
 
+// One link for every connection: each chunk waits for the link to be free and occupies it for
+// length ÷ rate, so parallel downloads share the rate as they would on a real slow line.
+let linkFreeAt = 0;
+
 async function* paced(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const began = performance.now();
-  let sent = 0;
   for await (const chunk of source) {
-    sent += chunk.length;
     if (rate > 0) {
-      const due = began + (sent / rate) * 1000;
-      const wait = due - performance.now();
+      linkFreeAt = Math.max(linkFreeAt, performance.now()) + (chunk.length / rate) * 1000;
+      const wait = linkFreeAt - performance.now();
       if (wait > 1) await sleep(wait);
     }
     stats.bytesSent += chunk.length;

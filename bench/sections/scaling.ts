@@ -2,6 +2,7 @@
 // files, each beside its baseline (sha256sum -c, sequential curl) in the same run.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { SETTINGS } from '../../src/config/settings.js';
 import { startBenchServer } from '../bench-server.js';
 import { benchScript, cliCommand, sec, show, times, type BenchContext, type SectionResult } from '../context.js';
 import { createStation, fileSpecs, remove } from '../fixtures.js';
@@ -75,7 +76,7 @@ export async function benchScaling(ctx: BenchContext): Promise<SectionResult> {
     title: 'Scaling with the number of files',
     method:
       `Stations of 100, 1 000 and 10 000 files of ${SIZE / 1024} KiB. Verify is a whole \`start --offline\` against \`sha256sum -c\`; download is the ` +
-      'product\'s downloader (default concurrency 4, fsync + rename per file) against one sequential curl process, both from the static server on ' +
+      `product's downloader (default concurrency ${SETTINGS.concurrency.default}, fsync + rename per file) against one sequential curl process, both from the static server on ` +
       "loopback with no added latency, written to disk. Median of 3 interleaved runs after a warm-up for 100 and 1 000 files; one run for 10 000.",
     extra: table,
     rows,

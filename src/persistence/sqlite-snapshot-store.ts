@@ -1,13 +1,12 @@
-// The SnapshotStore of a station: `.upgrade/state.db`, SQLite through TypeORM (better-sqlite3).
-// Writes go through the DataSource's query runner, whose statements better-sqlite3 prepares once and
-// caches: the runner saves after every transition, so `save` must stay well under a millisecond
-// plus one fsync.
-import type { DataSource, QueryRunner } from 'typeorm';
+// The SnapshotStore of a station: `.upgrade/state.db`, SQLite (better-sqlite3) with its schema made by
+// TypeORM migrations. Every operation is one prepared SQL statement (or one transaction of two) on the
+// raw connection: the runner saves after every transition, so `save` must stay well under a
+// millisecond plus one fsync, and a launch with nothing to do must not wait for TypeORM to load.
+import type Database from 'better-sqlite3';
 import { PersistenceError } from '../errors.js';
-import { openStateDatabase, openStateDatabaseReadOnly } from './open-state-database.js';
+import { openStateConnection, openStateConnectionReadOnly, type StateConnection } from './open-state-connection.js';
 import type { StoreLog } from './open-state-database.js';
 import type { HistoryOptions, PersistedSnapshot, SnapshotStore, TransitionRecord } from './snapshot-store.js';
-import { KvEntity, SnapshotEntity, TransitionEntity } from './state-entities.js';
 import type { TransitionRow } from './state-entities.js';
 
 /** Options of `openSqliteSnapshotStore`. */
@@ -30,6 +29,10 @@ const UPSERT_SNAPSHOT = `INSERT INTO "upgrader_snapshot"
   "seq" = excluded."seq", "saved_at" = excluded."saved_at"`;
 const UPSERT_VALUE = `INSERT INTO "upgrader_kv" ("key", "value", "updated_at") VALUES (?, ?, ?)
   ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value", "updated_at" = excluded."updated_at"`;
+const SELECT_SNAPSHOT = `SELECT "schema_version" AS "schemaVersion", "machine_version" AS "machineVersion",
+  "snapshot", "seq" FROM "upgrader_snapshot" WHERE "id" = 1`;
+const SELECT_TRANSITIONS = `SELECT "seq", "at", "run_id" AS "runId", "command", "from_state" AS "fromState",
+  "to_state" AS "toState", "event", "detail" FROM "upgrader_transition"`;
 
 /** Opens (creating, migrating or replacing a corrupt file as needed) the SQLite state store at `dbPath`. */
 export async function openSqliteSnapshotStore(
@@ -37,31 +40,38 @@ export async function openSqliteSnapshotStore(
   options: SqliteSnapshotStoreOptions = {},
 ): Promise<SnapshotStore> {
   const now = options.now ?? (() => new Date());
-  const dataSource =
+  const connection =
     options.readOnly === true
-      ? await openStateDatabaseReadOnly(dbPath)
-      : await openStateDatabase(dbPath, { log: options.log ?? (() => undefined), now });
-  return new SqliteSnapshotStore(dbPath, dataSource, now);
+      ? await openStateConnectionReadOnly(dbPath)
+      : await openStateConnection(dbPath, { log: options.log ?? (() => undefined), now });
+  return new SqliteSnapshotStore(dbPath, connection, now);
+}
+
+interface SnapshotSelect {
+  schemaVersion: number;
+  machineVersion: string;
+  snapshot: string;
+  seq: number | null;
 }
 
 class SqliteSnapshotStore implements SnapshotStore {
-  private readonly runner: QueryRunner;
-  // better-sqlite3 has one connection: operations are chained so two transactions never interleave.
+  private readonly db: Database.Database;
+  // Operations are chained so that a failure is reported by the call that caused it, and none runs after close.
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   constructor(
     private readonly dbPath: string,
-    private readonly dataSource: DataSource,
+    private readonly connection: StateConnection,
     private readonly now: () => Date,
   ) {
-    this.runner = dataSource.createQueryRunner();
+    this.db = connection.db;
   }
 
   load(): Promise<PersistedSnapshot | undefined> {
-    return this.serially('load the snapshot', async () => {
-      const row = await this.dataSource.getRepository(SnapshotEntity).findOneBy({ id: 1 });
-      if (row === null) return undefined;
+    return this.serially('load the snapshot', () => {
+      const row = this.db.prepare(SELECT_SNAPSHOT).get() as SnapshotSelect | undefined;
+      if (row === undefined) return undefined;
       const loaded: PersistedSnapshot = {
         schemaVersion: row.schemaVersion,
         machineVersion: row.machineVersion,
@@ -73,62 +83,50 @@ class SqliteSnapshotStore implements SnapshotStore {
   }
 
   save(snapshot: PersistedSnapshot, transition: TransitionRecord): Promise<void> {
-    return this.serially('save the snapshot', async () => {
+    return this.serially('save the snapshot', () => {
       const json = toJson(snapshot.snapshot, 'snapshot');
       const transitionParams = this.transitionParams(transition);
-      await this.runner.startTransaction();
-      try {
-        const seq = await this.insertTransition(transitionParams);
-        await this.runner.query(UPSERT_SNAPSHOT, [
-          snapshot.schemaVersion,
-          snapshot.machineVersion,
-          json,
-          seq,
-          this.now().toISOString(),
-        ]);
-        await this.runner.commitTransaction();
-      } catch (error) {
-        await this.runner.rollbackTransaction();
-        throw error;
-      }
+      // One transaction: a failing statement rolls both back.
+      this.db.transaction(() => {
+        const seq = this.insertTransition(transitionParams);
+        this.db.prepare(UPSERT_SNAPSHOT).run(snapshot.schemaVersion, snapshot.machineVersion, json, seq, this.now().toISOString());
+      })();
     });
   }
 
   append(transition: TransitionRecord): Promise<void> {
-    return this.serially('append to the history', async () => {
-      await this.insertTransition(this.transitionParams(transition));
+    return this.serially('append to the history', () => {
+      this.insertTransition(this.transitionParams(transition));
     });
   }
 
   clearSnapshot(): Promise<void> {
-    return this.serially('clear the snapshot', async () => {
-      await this.dataSource.getRepository(SnapshotEntity).delete({ id: 1 });
+    return this.serially('clear the snapshot', () => {
+      this.db.prepare('DELETE FROM "upgrader_snapshot" WHERE "id" = 1').run();
     });
   }
 
   history(options: HistoryOptions = {}): Promise<TransitionRecord[]> {
     const { limit, runId, order = 'newest' } = options;
-    return this.serially('read the history', async () => {
-      const rows = await this.dataSource.getRepository(TransitionEntity).find({
-        where: runId === undefined ? {} : { runId },
-        order: { seq: order === 'newest' ? 'DESC' : 'ASC' },
-        ...(limit === undefined ? {} : { take: Math.max(0, limit) }),
-      });
-      return rows.map(toRecord);
+    return this.serially('read the history', () => {
+      const where = runId === undefined ? '' : ' WHERE "run_id" = ?';
+      const sql = `${SELECT_TRANSITIONS}${where} ORDER BY "seq" ${order === 'newest' ? 'DESC' : 'ASC'}${limit === undefined ? '' : ' LIMIT ?'}`;
+      const params: unknown[] = [...(runId === undefined ? [] : [runId]), ...(limit === undefined ? [] : [Math.max(0, limit)])];
+      return (this.db.prepare(sql).all(...params) as TransitionRow[]).map(toRecord);
     });
   }
 
   getValue(key: string): Promise<string | undefined> {
-    return this.serially(`read the value ${key}`, async () => {
-      const row = await this.dataSource.getRepository(KvEntity).findOneBy({ key });
-      return row?.value;
+    return this.serially(`read the value ${key}`, () => {
+      const value = this.db.prepare('SELECT "value" FROM "upgrader_kv" WHERE "key" = ?').pluck().get(key) as string | undefined;
+      return value;
     });
   }
 
   setValue(key: string, value: string | undefined): Promise<void> {
-    return this.serially(`write the value ${key}`, async () => {
-      if (value === undefined) await this.dataSource.getRepository(KvEntity).delete({ key });
-      else await this.runner.query(UPSERT_VALUE, [key, value, this.now().toISOString()]);
+    return this.serially(`write the value ${key}`, () => {
+      if (value === undefined) this.db.prepare('DELETE FROM "upgrader_kv" WHERE "key" = ?').run(key);
+      else this.db.prepare(UPSERT_VALUE).run(key, value, this.now().toISOString());
     });
   }
 
@@ -136,7 +134,7 @@ class SqliteSnapshotStore implements SnapshotStore {
     if (this.closed) return;
     this.closed = true;
     await this.tail.catch(() => undefined);
-    await this.dataSource.destroy();
+    await this.connection.close();
   }
 
   private transitionParams(t: TransitionRecord): unknown[] {
@@ -144,14 +142,13 @@ class SqliteSnapshotStore implements SnapshotStore {
     return [t.at, t.runId, t.command, t.from, t.to, t.event, detail];
   }
 
-  private async insertTransition(params: unknown[]): Promise<number> {
-    const rows = (await this.runner.query(INSERT_TRANSITION, params)) as { seq: number }[];
-    const seq = rows[0]?.seq;
+  private insertTransition(params: unknown[]): number {
+    const seq = this.db.prepare(INSERT_TRANSITION).pluck().get(...params) as number | undefined;
     if (seq === undefined) throw new Error('INSERT … RETURNING gave no seq');
     return seq;
   }
 
-  private serially<T>(what: string, operation: () => Promise<T>): Promise<T> {
+  private serially<T>(what: string, operation: () => T): Promise<T> {
     const result = this.closed ? Promise.reject(new Error('the store is closed')) : this.tail.then(operation);
     this.tail = result.catch(() => undefined);
     return result.catch((error: unknown) => {

@@ -1,9 +1,6 @@
 // TypeORM view of the tables created by migrations/1764201600000-CreateStateTables.ts. The schema
 // itself comes only from migrations; these schemas map rows to objects and never synchronize.
 import { EntitySchema } from 'typeorm';
-import { CreateStateTables1764201600000 } from '../../migrations/1764201600000-CreateStateTables.js';
-import { CreateFleetOutbox1764633600000 } from '../../migrations/1764633600000-CreateFleetOutbox.js';
-import type { MigrationClass } from './data-source.js';
 
 /** A row of `upgrader_snapshot` (only id 1 exists). */
 export interface SnapshotRow {
@@ -83,4 +80,4 @@ export const KvEntity = new EntitySchema<KvRow>({
 export const STATE_ENTITIES = [SnapshotEntity, TransitionEntity, KvEntity];
 
 /** Every migration of the state database, oldest first. */
-export const STATE_MIGRATIONS: MigrationClass[] = [CreateStateTables1764201600000, CreateFleetOutbox1764633600000];
+export { STATE_MIGRATIONS } from './state-migrations.js';

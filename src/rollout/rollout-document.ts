@@ -6,6 +6,11 @@ import { FormatError } from '../errors.js';
 /** File name of the rollout document in the server's `registration-client/` folder. */
 export const ROLLOUT_FILE = 'rollout.json';
 
+/** The rollout document's URL: `rollout.json` in maven-metadata.xml's folder. */
+export function rolloutUrlOf(metadataUrl: string): string {
+  return new URL(ROLLOUT_FILE, metadataUrl).toString();
+}
+
 /** A document is far smaller than this; a bigger body is not a rollout document. */
 export const MAX_ROLLOUT_BYTES = 64 * 1024;
 

@@ -13,7 +13,8 @@ import { parseMosipKeysReadme, type MosipKeysIdentity } from '../formats/mosip-k
 import type { RunResult } from '../machines/run-result.js';
 import type { Outbox } from '../persistence/outbox.js';
 import type { TransitionRecord } from '../persistence/snapshot-store.js';
-import { createFleetPoster, deliverOutbox, type DeliveryResult, type PostFleetBatch } from '../services/fleet-sender.js';
+// The sender (node:http, node:https) is imported only when a fleet URL is set: most launches have none.
+import type { DeliveryResult, PostFleetBatch } from '../services/fleet-sender.js';
 import type { Logger } from '../services/logger.js';
 
 /** Version of this upgrader, as reported to the fleet (kept equal to package.json; a test checks). */
@@ -108,6 +109,7 @@ export async function reportToFleet(options: ReportToFleetOptions): Promise<Deli
   if (config.fleetUrl === undefined) return undefined;
   const baseUrl = config.fleetUrl.endsWith('/') ? config.fleetUrl : `${config.fleetUrl}/`;
   try {
+    const { createFleetPoster, deliverOutbox } = await import('../services/fleet-sender.js');
     let post = options.post;
     if (post === undefined) {
       const tokenFile = tokenFilePath(config);

@@ -5,7 +5,8 @@ import { createActor, type InspectionEvent, type SnapshotFrom } from 'xstate';
 import { isResting, MACHINE_VERSION, stationMachine, UPGRADE_STATES, type LaunchParams, type StationContext } from '../machines/station-machine.js';
 import { describeResult, type RunResult } from '../machines/run-result.js';
 import { createStationActors, type StationServices } from '../machines/station-services.js';
-import { SNAPSHOT_SCHEMA_VERSION, type SnapshotStore, type TransitionRecord } from '../persistence/index.js';
+// The modules themselves, not persistence/index.js: that one also loads TypeORM.
+import { SNAPSHOT_SCHEMA_VERSION, type SnapshotStore, type TransitionRecord } from '../persistence/snapshot-store.js';
 import type { Logger } from '../services/logger.js';
 import { classifyError, errorMessage } from '../errors.js';
 import { countRestore, giveUpOn, resetCrashLoop } from './crash-loop.js';

@@ -8,10 +8,13 @@ import { retryPolicy, SETTINGS } from '../config/settings.js';
 import { redactUrl, toErrorInfo, UpgradeError, type ErrorInfo } from '../errors.js';
 import { exitCodeFor, type RunResult } from '../machines/run-result.js';
 import type { CycleCommand } from '../machines/station-machine.js';
-import { openSqliteSnapshotStore, type SnapshotStore } from '../persistence/index.js';
+import type { SnapshotStore } from '../persistence/snapshot-store.js';
+import { openSqliteSnapshotStore } from '../persistence/sqlite-snapshot-store.js';
 import type { DownloadProgress } from '../services/download.js';
-import { createHashPool } from '../services/hash-pool.js';
-import { createHttpClient } from '../services/http-client.js';
+import { createOnDemandHashPool } from '../services/hash-on-demand.js';
+import type { Got } from 'got';
+import type { HttpOptions } from '../services/http-client.js';
+import { checkHttpSettings } from '../services/http-settings.js';
 import { readLocalManifest } from '../services/local-manifest.js';
 import { createFileLogger, type LogLevel } from '../services/logger.js';
 import { loadPublicKey, type TrustedKey } from '../services/manifest-signature.js';
@@ -22,7 +25,7 @@ import { runMachine } from './run-machine.js';
 import { stationClientDb } from './station-client-db.js';
 import { createStationServices, stationPaths } from './station-services-impl.js';
 import { stationIdOf } from './station-id.js';
-import { rolloutUrlOf } from '../services/check-rollout.js';
+import { rolloutUrlOf } from '../rollout/rollout-document.js';
 import { sendRunToFleet } from './fleet-run-hook.js';
 
 /** Options of a station command (library and CLI). */
@@ -152,7 +155,7 @@ export async function runStationCommand(command: CycleCommand, options: StationC
   let store: SnapshotStore | undefined;
   let outcome: RunResult | undefined;
   const startedAt = Date.now();
-  const pool = createHashPool();
+  const pool = createOnDemandHashPool();
   let known: string | null = null;
   try {
     const installed = await readLocalManifest(config.clientDir);
@@ -192,13 +195,17 @@ export async function runStationCommand(command: CycleCommand, options: StationC
     const dbKey = `client-db-version:${clientDb.kind}`;
     const dbVersionMemory = { get: () => openStore.getValue(dbKey), set: (version: string) => openStore.setValue(dbKey, version) };
     const caFile = settingFile(config, 'caFile');
-    const client = createHttpClient({
+    const httpOptions: HttpOptions = {
       connectTimeoutMs: config.connectTimeoutMs,
       readTimeoutMs: config.readTimeoutMs,
       retry: retryPolicy(config),
       env: options.env ?? process.env,
       ...(caFile === undefined ? {} : { caFile }),
-    });
+    };
+    // Checked now (a bad CA file or proxy variable is a configuration error), loaded on first use.
+    checkHttpSettings(httpOptions);
+    let made: Promise<Got> | undefined;
+    const client = (): Promise<Got> => (made ??= import('../services/http-client.js').then((http) => http.createHttpClient(httpOptions)));
     logger.info(`${command}: ${path.resolve(config.clientDir)}, installed ${installedVersion}`, {
       server: config.serverUrl === undefined ? null : redactUrl(config.serverUrl),
       offline: options.offline === true,
@@ -217,6 +224,7 @@ export async function runStationCommand(command: CycleCommand, options: StationC
       services: createStationServices({
         config,
         client,
+        env: options.env ?? process.env,
         pool,
         logger,
         latestSeen,

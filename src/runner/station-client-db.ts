@@ -4,8 +4,6 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { UpgraderConfig } from '../config/load-config.js';
 import type { ClientDbAdapter, ClientDbKind } from '../services/client-db/client-db-port.js';
-import { createDerbyClientDb } from '../services/client-db/derby/index.js';
-import { createSqliteClientDb } from '../services/client-db/sqlite-client-db.js';
 
 /** The SQLite file and the Derby folder of a station. */
 export function clientDbLocations(clientDir: string): { sqlite: string; derby: string } {
@@ -23,16 +21,37 @@ function settingPath(config: UpgraderConfig, name: 'dbCredentialsFile' | 'derbyC
   return config.sources[name] === 'properties' ? path.resolve(config.clientDir, value) : path.resolve(value);
 }
 
-/** The station's client database adapter; opens nothing. */
+/** The station's client database adapter; opens nothing, and loads its engine's code only when first used. */
 export function stationClientDb(config: UpgraderConfig, env: NodeJS.ProcessEnv = process.env): ClientDbAdapter {
   const locations = clientDbLocations(config.clientDir);
-  if (detectClientDbKind(config) === 'sqlite') return createSqliteClientDb(locations.sqlite);
+  if (detectClientDbKind(config) === 'sqlite') {
+    return onFirstUse('sqlite', locations.sqlite, async () => (await import('../services/client-db/sqlite-client-db.js')).createSqliteClientDb(locations.sqlite));
+  }
   const credentials = config.dbCredentialsFile;
-  return createDerbyClientDb({
-    clientDir: config.clientDir,
-    dbDir: locations.derby,
-    classpath: config.derbyClasspath.map((jar) => settingPath(config, 'derbyClasspath', jar)),
-    ...(credentials === undefined || credentials === '' ? {} : { credentialsFile: settingPath(config, 'dbCredentialsFile', credentials) }),
-    env,
-  });
+  return onFirstUse('derby', locations.derby, async () =>
+    (await import('../services/client-db/derby/index.js')).createDerbyClientDb({
+      clientDir: config.clientDir,
+      dbDir: locations.derby,
+      classpath: config.derbyClasspath.map((jar) => settingPath(config, 'derbyClasspath', jar)),
+      ...(credentials === undefined || credentials === '' ? {} : { credentialsFile: settingPath(config, 'dbCredentialsFile', credentials) }),
+      env,
+    }),
+  );
+}
+
+/**
+ * An adapter that imports the real one on its first call: the SQLite adapter loads TypeORM, and a
+ * launch with nothing to do never touches the client database (its version is kept in state.db).
+ */
+function onFirstUse(kind: ClientDbKind, location: string, load: () => Promise<ClientDbAdapter>): ClientDbAdapter {
+  let adapter: Promise<ClientDbAdapter> | undefined;
+  const real = (): Promise<ClientDbAdapter> => (adapter ??= load());
+  return {
+    kind,
+    location,
+    exists: async () => (await real()).exists(),
+    peekVersion: async (fallback, logger) => (await real()).peekVersion(fallback, logger),
+    open: async (logger) => (await real()).open(logger),
+    restore: async (snapshotPath, keepReplacedAs, logger) => (await real()).restore(snapshotPath, keepReplacedAs, logger),
+  };
 }

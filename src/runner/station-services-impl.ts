@@ -7,22 +7,16 @@ import { retryPolicy } from '../config/settings.js';
 import { ConfigError, redactUrl } from '../errors.js';
 import type { StationServices, VerifyOutput } from '../machines/station-services.js';
 import type { ClientDbAdapter } from '../services/client-db/client-db-port.js';
-import { applyStaged } from '../services/apply-staged.js';
-import { backupStation } from '../services/backup-station.js';
+// Services that only a launch with work to do needs are imported on use (the network ones load got).
 import type { SerialMemory } from '../services/check-rollout.js';
-import { checkUpgrade, type LatestSeenMemory } from '../services/check-upgrade.js';
-import { finishUpgrade } from '../services/finish-upgrade.js';
-import { rollbackStation } from '../services/rollback-station.js';
-import { stageRelease } from '../services/stage-release.js';
+import type { LatestSeenMemory } from '../services/check-upgrade.js';
 import { databaseBehind, upgradeDatabase } from '../services/upgrade-database.js';
 import type { DownloadProgress } from '../services/download.js';
 import type { HashPool } from '../services/hash-pool.js';
 import { readLocalManifest } from '../services/local-manifest.js';
 import type { Logger } from '../services/logger.js';
 import type { TrustedKey } from '../services/manifest-signature.js';
-import { patchLib } from '../services/patch-lib.js';
 import { probeServer } from '../services/probe-server.js';
-import { syncManifest } from '../services/sync-manifest.js';
 import { verifyLib } from '../services/verify-lib.js';
 
 /** Folders of the station layout (DESIGN §2). */
@@ -53,7 +47,10 @@ export function stationPaths(clientDir: string): StationPaths {
 /** What the services share during one run. */
 export interface ServiceDeps {
   config: UpgraderConfig;
-  client: Got;
+  /** The HTTP client, made (and got loaded) on the first call: an offline launch never needs it. */
+  client: () => Promise<Got>;
+  /** Where the proxy variables are read from (the probe connects directly unless a proxy applies). */
+  env?: Readonly<Record<string, string | undefined>>;
   pool: HashPool;
   logger: Logger;
   /** The public key manifests must be signed with; absent = hashes only (MOSIP 1.2). */
@@ -103,13 +100,13 @@ export function createStationServices(deps: ServiceDeps): StationServices {
     probeServer: async (input, signal) => {
       if (input.offline) return { online: false, reason: '--offline' };
       const url = config.healthUrl ?? config.metadataUrl ?? requireServerUrl(config);
-      const result = await probeServer(client, url, config.probeTimeoutMs, signal);
+      const result = await probeServer(client, url, config.probeTimeoutMs, signal, deps.env);
       logger.info(result.online ? `server reachable: ${redactUrl(url)}` : `offline: ${result.reason ?? ''}`);
       return result;
     },
-    syncManifest: (input, signal) =>
-      syncManifest(
-        { client, serverUrl: requireServerUrl(config), clientDir: config.clientDir, logger, ...trust, signal },
+    syncManifest: async (input, signal) =>
+      (await import('../services/sync-manifest.js')).syncManifest(
+        { client: await client(), serverUrl: requireServerUrl(config), clientDir: config.clientDir, logger, ...trust, signal },
         input.installedVersion,
       ),
     verifyFiles: async () => {
@@ -131,8 +128,9 @@ export function createStationServices(deps: ServiceDeps): StationServices {
     },
     patchFiles: async (input, signal) => {
       const local = await readLocalManifest(config.clientDir);
+      const { patchLib } = await import('../services/patch-lib.js');
       return patchLib(input, local.manifest, {
-        client,
+        client: await client(),
         serverUrl: requireServerUrl(config),
         libDir: paths.libDir,
         stagingDir: path.join(paths.stagingDir, 'patch'),
@@ -146,10 +144,10 @@ export function createStationServices(deps: ServiceDeps): StationServices {
         wholeFiles: config.wholeFiles,
       });
     },
-    checkUpgrade: (input, signal) =>
-      checkUpgrade(
+    checkUpgrade: async (input, signal) =>
+      (await import('../services/check-upgrade.js')).checkUpgrade(
         {
-          client,
+          client: await client(),
           metadataUrl: config.metadataUrl ?? `${requireServerUrl(config)}maven-metadata.xml`,
           versionMappings: config.versionMappings,
           logger,
@@ -164,6 +162,7 @@ export function createStationServices(deps: ServiceDeps): StationServices {
       // Preflight (DESIGN §12): Java, the Derby jar and the credentials open the database, and the
       // client does not hold it — else 64 or 40 before any backup is taken.
       if (await deps.clientDb.exists()) await remember(await deps.clientDb.peekVersion(input.fromVersion, logger));
+      const { backupStation } = await import('../services/backup-station.js');
       return backupStation(
         {
           clientDir: config.clientDir,
@@ -175,10 +174,10 @@ export function createStationServices(deps: ServiceDeps): StationServices {
         input,
       );
     },
-    stageRelease: (input, signal) =>
-      stageRelease(
+    stageRelease: async (input, signal) =>
+      (await import('../services/stage-release.js')).stageRelease(
         {
-          client,
+          client: await client(),
           serverUrl: requireServerUrl(config),
           clientDir: config.clientDir,
           upgradeDir: paths.upgradeDir,
@@ -193,18 +192,19 @@ export function createStationServices(deps: ServiceDeps): StationServices {
         },
         input,
       ),
-    applyStaged: (input) => applyStaged({ clientDir: config.clientDir, upgradeDir: paths.upgradeDir, pool, logger }, input),
+    applyStaged: async (input) => (await import('../services/apply-staged.js')).applyStaged({ clientDir: config.clientDir, upgradeDir: paths.upgradeDir, pool, logger }, input),
     upgradeDatabase: async (input) => {
       const output = await upgradeDatabase({ clientDir: config.clientDir, upgradeDir: paths.upgradeDir, clientDb: deps.clientDb, logger }, input);
       await remember(output.dbVersion);
       return output;
     },
     rollbackStation: async (input) => {
+      const { rollbackStation } = await import('../services/rollback-station.js');
       const output = await rollbackStation(rollbackDeps, input);
       await remember(output.dbVersion);
       return output;
     },
-    finishUpgrade: (input) =>
-      finishUpgrade({ upgradeDir: paths.upgradeDir, backupRoot: config.backupRoot, backupsKept: config.backupsKept, logger }, input),
+    finishUpgrade: async (input) =>
+      (await import('../services/finish-upgrade.js')).finishUpgrade({ upgradeDir: paths.upgradeDir, backupRoot: config.backupRoot, backupsKept: config.backupsKept, logger }, input),
   };
 }

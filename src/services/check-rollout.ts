@@ -4,7 +4,7 @@
 import type { Got } from 'got';
 import { NetworkError, redactUrl } from '../errors.js';
 import { decideRollout, describeRollout, type ReceivedRollout, type RolloutDecision } from '../rollout/decide-rollout.js';
-import { MAX_ROLLOUT_BYTES, ROLLOUT_FILE } from '../rollout/rollout-document.js';
+import { MAX_ROLLOUT_BYTES, rolloutUrlOf } from '../rollout/rollout-document.js';
 import { fetchBytes } from './fetch-resource.js';
 import type { Logger } from './logger.js';
 import { isValidSignature, signaturePathOf, type TrustedKey } from './manifest-signature.js';
@@ -28,10 +28,8 @@ export interface CheckRolloutDeps {
   signal?: AbortSignal | undefined;
 }
 
-/** The rollout document's URL: `rollout.json` in maven-metadata.xml's folder. */
-export function rolloutUrlOf(metadataUrl: string): string {
-  return new URL(ROLLOUT_FILE, metadataUrl).toString();
-}
+// Here too for its callers; it lives with the document so the launch path can use it without got.
+export { rolloutUrlOf } from '../rollout/rollout-document.js';
 
 const MAX_SIGNATURE_BYTES = 64 * 1024;
 

@@ -1,11 +1,9 @@
 // The one configured got instance every network service uses: timeouts, proxy, CA, no hidden retries.
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { rootCertificates } from 'node:tls';
 import got, { type Got, type RequestFunction } from 'got';
 import { HttpsProxyAgent } from 'hpagent';
-import { ConfigError } from '../errors.js';
+import { checkHttpSettings, proxyForUrl } from './http-settings.js';
 import type { RetryPolicy } from './retry-delay.js';
 
 /** Network settings of the upgrader (MOSIP: mosip.registration.sw.file.download.*.timeout). */
@@ -24,28 +22,17 @@ export interface HttpOptions {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
+// Re-exported: callers and tests know it from here.
+export { proxyForUrl } from './http-settings.js';
+
 /** Key under got's `context` where createHttpClient leaves its retry policy for fetchBytes. */
 export const RETRY_POLICY_CONTEXT_KEY = 'regClientUpgraderRetry';
 
 /** A got instance with our timeouts, proxy routing and CA; it never retries on its own. */
 export function createHttpClient(options: HttpOptions): Got {
   const env = options.env ?? process.env;
-  let ca: string[] | undefined;
-  if (options.caFile !== undefined) {
-    try {
-      ca = [...rootCertificates, readFileSync(options.caFile, 'utf8')];
-    } catch (error) {
-      throw new ConfigError('CONFIG_INVALID', `Cannot read the CA file ${options.caFile}: expected a readable PEM file`, {
-        cause: error,
-        details: { key: 'caFile', value: options.caFile },
-      });
-    }
-  }
-  // Fail at start-up, with the variable to fix, rather than on the first request.
-  for (const key of ['http_proxy', 'https_proxy']) {
-    const raw = readEnv(env, key);
-    if (raw !== undefined) parseProxyUrl(raw, key);
-  }
+  // Fail at start-up, with the file or variable to fix, rather than on the first request.
+  const ca = checkHttpSettings(options);
   // As in Java's URLConnection (MOSIP's keys), 0 means "no limit".
   const limit = (ms: number): number | undefined => (ms > 0 ? ms : undefined);
   const connect = limit(options.connectTimeoutMs);
@@ -71,54 +58,6 @@ function isRetryPolicy(value: unknown): value is RetryPolicy {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return typeof v['retries'] === 'number' && typeof v['baseDelayMs'] === 'number' && typeof v['maxDelayMs'] === 'number';
-}
-
-/**
- * The proxy URL to use for `target`, or undefined for a direct connection: `http_proxy`/`HTTP_PROXY`
- * for http, `https_proxy`/`HTTPS_PROXY` for https (lower-case wins), unless `no_proxy`/`NO_PROXY`
- * names the host: `*`, exact hosts, domain suffixes (`example.org`, `.example.org`, `*.example.org`),
- * each optionally with `:port`. CIDR ranges are not supported.
- */
-export function proxyForUrl(target: URL, env: Readonly<Record<string, string | undefined>>): URL | undefined {
-  const key = target.protocol === 'https:' ? 'https_proxy' : target.protocol === 'http:' ? 'http_proxy' : undefined;
-  const raw = key === undefined ? undefined : readEnv(env, key);
-  if (raw === undefined || isExcluded(target, readEnv(env, 'no_proxy') ?? '')) return undefined;
-  return parseProxyUrl(raw, key ?? 'http_proxy');
-}
-
-function readEnv(env: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
-  // The first non-empty of the two spellings, lower-case first (as Go's and curl's readers do).
-  const value = [env[name.toLowerCase()], env[name.toUpperCase()]].find((v) => v !== undefined && v.trim() !== '');
-  return value?.trim();
-}
-
-function parseProxyUrl(raw: string, key: string): URL {
-  try {
-    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return url;
-  } catch {
-    // reported below, with the key to fix
-  }
-  throw new ConfigError('CONFIG_INVALID', `The proxy setting ${key.toUpperCase()}="${raw}" is not usable: expected http://host:port`, {
-    details: { key: key.toUpperCase() },
-  });
-}
-
-function isExcluded(target: URL, noProxy: string): boolean {
-  const host = target.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  const port = target.port === '' ? (target.protocol === 'https:' ? '443' : '80') : target.port;
-  for (const rawEntry of noProxy.split(/[\s,]+/)) {
-    const entry = rawEntry.trim().toLowerCase();
-    if (entry === '') continue;
-    if (entry === '*') return true;
-    // [v6]:port, bare v6 (no port), or host:port
-    const match = /^\[([^\]]*)\](?::(\d+))?$/.exec(entry) ?? (entry.split(':').length > 2 ? [entry, entry] : /^([^:]*)(?::(\d+))?$/.exec(entry));
-    const entryHost = (match?.[1] ?? entry).replace(/^\*?\./, '');
-    const entryPort = match?.[2];
-    if (entryPort !== undefined && entryPort !== port) continue;
-    if (host === entryHost || host.endsWith(`.${entryHost}`)) return true;
-  }
-  return false;
 }
 
 /**

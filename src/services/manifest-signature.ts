@@ -6,7 +6,6 @@ import { promises as fs } from 'node:fs';
 import type { Got } from 'got';
 import { ConfigError, IntegrityError, NetworkError, redactUrl } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { fetchBytes } from './fetch-resource.js';
 
 /** The public key a station trusts, with the file it came from (for messages). */
 export interface TrustedKey {
@@ -91,6 +90,9 @@ export async function fetchSignedManifest(
   signal?: AbortSignal,
 ): Promise<ReceivedManifest> {
   const options = signal === undefined ? {} : { signal };
+  // Imported here: the rest of this module runs on every launch (the local manifest's check), offline
+  // too, and fetch-resource loads the HTTP client's library.
+  const { fetchBytes } = await import('./fetch-resource.js');
   const { body } = await fetchBytes(client, url, options);
   if (trusted === undefined) return { body, signature: null };
   const sigUrl = signaturePathOf(url);

@@ -3,12 +3,34 @@
 // trust is an answer too: the server (or a man in the middle) is there, so the cycle goes on and
 // fails loudly on the manifest (exit 20) instead of quietly passing for offline.
 import { once } from 'node:events';
+import net from 'node:net';
 import type { Got } from 'got';
 import { redactUrl } from '../errors.js';
 import type { ProbeOutput } from '../machines/station-services.js';
+import { proxyForUrl } from './http-settings.js';
 
-/** Probes `url` once with a short timeout; never throws for network failures. */
-export async function probeServer(client: Got, url: string, timeoutMs: number, signal?: AbortSignal): Promise<ProbeOutput> {
+/**
+ * Probes `url` once with a short timeout; never throws for network failures. A server that refuses
+ * or cannot be resolved or reached is found by a bare TCP connection first, so that an offline launch
+ * never loads the HTTP client (`client` is called only when a connection opens, or through a proxy).
+ */
+export async function probeServer(
+  client: () => Promise<Got>,
+  url: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<ProbeOutput> {
+  const target = new URL(url);
+  if (proxyForUrl(target, env) === undefined) {
+    const code = await connectFailure(target, timeoutMs, signal);
+    if (code !== undefined) return { online: false, reason: `${redactUrl(url)}: ${code}` };
+  }
+  return probeHttp(await client(), url, timeoutMs, signal);
+}
+
+/** The HTTP half: any status line is an answer. */
+async function probeHttp(client: Got, url: string, timeoutMs: number, signal?: AbortSignal): Promise<ProbeOutput> {
   // The status line is the answer: the body is not waited for, so a slow or stalled body (a
   // throttled link, a big file as health URL) does not pass for offline.
   const stream = client.stream(url, {
@@ -34,4 +56,23 @@ export async function probeServer(client: Got, url: string, timeoutMs: number, s
 /** Node's and OpenSSL's codes for a certificate that does not verify (untrusted, expired, wrong name). */
 function isCertificateError(code: string): boolean {
   return /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT/.test(code);
+}
+
+/** Why a TCP connection to the URL's host and port cannot be opened (ECONNREFUSED, ENOTFOUND, ETIMEDOUT…), or undefined when it opens. */
+function connectFailure(target: URL, timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
+  const port = target.port === '' ? (target.protocol === 'https:' ? 443 : 80) : Number(target.port);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: target.hostname.replace(/^\[|\]$/g, ''), port });
+    const finish = (code: string | undefined): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      socket.destroy();
+      resolve(code);
+    };
+    const onAbort = (): void => finish('ABORT_ERR');
+    const timer = setTimeout(() => finish('ETIMEDOUT'), timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    socket.once('connect', () => finish(undefined));
+    socket.once('error', (error: NodeJS.ErrnoException) => finish(error.code ?? error.name));
+  });
 }

@@ -157,6 +157,27 @@ describe('SQLite snapshot store', () => {
     expect(readRaw<number>(dbPath, 'SELECT count(*) FROM migrations')).toBe(2);
   });
 
+  it('migrates a state database made before the fleet outbox, keeping its rows; a current one is opened as it is', async () => {
+    // A station's state.db from before the outbox: only the first migration applied.
+    await mkdir(join(dir, '.upgrade'), { recursive: true });
+    const old = await createSqliteDataSource({ database: dbPath, entities: STATE_ENTITIES, migrations: STATE_MIGRATIONS.slice(0, 1) }).initialize();
+    await old.query(`INSERT INTO "upgrader_kv" ("key", "value", "updated_at") VALUES ('kept', 'yes', '2025-01-01T00:00:00.000Z')`);
+    await old.destroy();
+    expect(readRaw<number>(dbPath, `SELECT count(*) FROM sqlite_master WHERE name = 'upgrader_outbox'`)).toBe(0);
+
+    const store = await openSqliteSnapshotStore(dbPath);
+    expect(await store.getValue('kept')).toBe('yes');
+    await store.close();
+    expect(readRaw<number>(dbPath, `SELECT count(*) FROM sqlite_master WHERE name = 'upgrader_outbox'`)).toBe(1);
+    expect(readRaw<number>(dbPath, 'SELECT count(*) FROM migrations')).toBe(STATE_MIGRATIONS.length);
+
+    // Now current: reopened directly, nothing migrated again, the value still there.
+    const again = await openSqliteSnapshotStore(dbPath);
+    expect(await again.getValue('kept')).toBe('yes');
+    await again.close();
+    expect(readRaw<number>(dbPath, 'SELECT count(*) FROM migrations')).toBe(STATE_MIGRATIONS.length);
+  });
+
   it('saves snapshot and transition in one transaction: a failed save leaves both as they were', async () => {
     const store = await openSqliteSnapshotStore(dbPath);
     await store.save(snapshot('verify', 1), transition({ to: 'verify' }));

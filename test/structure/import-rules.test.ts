@@ -10,6 +10,7 @@ import { repoRoot } from '../helpers/station.js';
 const TARGETS = {
   errors: 'src/errors.ts',
   formats: 'src/formats/version.ts',
+  rollout: 'src/rollout/rollout-bucket.ts',
   machines: 'src/machines/station-services.ts',
   services: 'src/services/download.ts',
   'client-db': 'src/services/client-db/plan-db-upgrade.ts',
@@ -17,6 +18,7 @@ const TARGETS = {
   config: 'src/config/settings.ts',
   runner: 'src/runner/run-machine.ts',
   server: 'src/server/serve.ts',
+  fleet: 'src/fleet/parse-duration.ts',
   inspector: 'src/inspector/statechart.ts',
   demo: 'src/demo/run-demo.ts',
   cli: 'src/cli/main.ts',
@@ -38,30 +40,34 @@ interface Rule {
 /** STYLE.md rule 1 and README's "Layout of the code", written out independently of eslint/layer-imports.js. */
 const RULES: Record<string, Rule> = {
   formats: { probe: 'src/formats/__layer-probe.ts', imports: ['formats', 'errors'] },
-  machines: { probe: 'src/machines/__layer-probe.ts', imports: ['machines', 'formats', 'errors'] },
+  // Staged rollout: pure rules over rollout.json, beside formats; every layer above may use them.
+  rollout: { probe: 'src/rollout/__layer-probe.ts', imports: ['rollout', 'formats', 'errors'] },
+  machines: { probe: 'src/machines/__layer-probe.ts', imports: ['machines', 'rollout', 'formats', 'errors'] },
   services: {
     probe: 'src/services/__layer-probe.ts',
-    imports: ['services', 'client-db', 'formats', 'errors'],
+    imports: ['services', 'client-db', 'rollout', 'formats', 'errors'],
     types: ['machines', 'persistence'],
   },
   'client-db': {
     probe: 'src/services/client-db/__layer-probe.ts',
-    imports: ['client-db', 'services', 'formats', 'errors', 'migrations'],
+    imports: ['client-db', 'services', 'rollout', 'formats', 'errors', 'migrations'],
     types: ['machines'],
   },
-  persistence: { probe: 'src/persistence/__layer-probe.ts', imports: ['persistence', 'formats', 'errors', 'migrations'] },
-  config: { probe: 'src/config/__layer-probe.ts', imports: ['config', 'formats', 'errors'] },
+  persistence: { probe: 'src/persistence/__layer-probe.ts', imports: ['persistence', 'rollout', 'formats', 'errors', 'migrations'] },
+  config: { probe: 'src/config/__layer-probe.ts', imports: ['config', 'rollout', 'formats', 'errors'] },
   runner: {
     probe: 'src/runner/__layer-probe.ts',
-    imports: ['runner', 'machines', 'services', 'client-db', 'persistence', 'config', 'formats', 'errors'],
+    imports: ['runner', 'machines', 'services', 'client-db', 'persistence', 'config', 'rollout', 'formats', 'errors'],
   },
-  server: { probe: 'src/server/__layer-probe.ts', imports: ['server', 'formats', 'errors'] },
-  inspector: { probe: 'src/inspector/__layer-probe.ts', imports: ['inspector', 'formats', 'errors'] },
-  demo: { probe: 'src/demo/__layer-probe.ts', imports: but('cli', 'inspector') },
+  server: { probe: 'src/server/__layer-probe.ts', imports: ['server', 'rollout', 'formats', 'errors'] },
+  // The fleet service: its own store (migrations, through persistence's one TypeORM opener only), no station code.
+  fleet: { probe: 'src/fleet/__layer-probe.ts', imports: ['fleet', 'rollout', 'formats', 'errors', 'migrations'] },
+  inspector: { probe: 'src/inspector/__layer-probe.ts', imports: ['inspector', 'rollout', 'formats', 'errors'] },
+  demo: { probe: 'src/demo/__layer-probe.ts', imports: but('cli', 'inspector', 'fleet') },
   cli: { probe: 'src/cli/__layer-probe.ts', imports: ALL },
   migrations: { probe: 'migrations/__layer-probe.ts', imports: ['migrations'] },
   errors: { probe: 'src/errors.ts', imports: ['errors'] },
-  library: { probe: 'src/index.ts', imports: ['runner', 'machines', 'formats', 'errors'] },
+  library: { probe: 'src/index.ts', imports: ['runner', 'machines', 'rollout', 'formats', 'errors'] },
 };
 
 /** The real configuration; only the parser may also see probe files that are not on disk. */
@@ -169,6 +175,16 @@ describe('import rules of the layout (npm run lint)', { timeout: 240_000 }, () =
       ].join('\n'),
     );
     expect([...clientDb.keys()]).toEqual([2]);
+    const fleet = await rejectedLines(
+      'src/fleet/__layer-probe.ts',
+      [
+        "import { createSqliteDataSource } from '../persistence/data-source.js';",
+        "import { openSqliteOutbox } from '../persistence/sqlite-outbox.js';",
+        'export const used = [createSqliteDataSource, openSqliteOutbox];',
+        '',
+      ].join('\n'),
+    );
+    expect([...fleet.keys()]).toEqual([2]);
   });
 
   it('a file in a folder that is no layer fails lint until the table names it', async () => {
