@@ -5,7 +5,9 @@ import { toErrorInfo, UpgradeError } from '../errors.js';
 export function printError(error: unknown, json: boolean): void {
   const info = toErrorInfo(error, 'IO_FAILED');
   if (json) {
-    process.stdout.write(`${JSON.stringify({ error: info })}\n`);
+    // A refused release lists each problem (check, where, message) for tools.
+    const problems = error instanceof UpgradeError && 'problems' in error ? { problems: error.problems } : {};
+    process.stdout.write(`${JSON.stringify({ error: { ...info, ...problems } })}\n`);
     return;
   }
   const prefix = error instanceof UpgradeError ? `error ${info.code}` : 'error';
