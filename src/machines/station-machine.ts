@@ -269,6 +269,17 @@ export const stationMachine = stationSetup.createMachine({
       on: {
         LAUNCH: [
           {
+            guard: { type: 'dbRetriesExhausted', params: ({ event }) => event.params },
+            target: 'rollback',
+            actions: [{ type: 'resumeUpgrade', params: ({ event }) => event.params }, { type: 'enterRollback', params: 'operator' }, 'warnGaveUp'],
+          },
+          {
+            // A hotfix of the same version is patched in before the scripts run again.
+            guard: { type: 'releaseRetryPending', params: ({ event }) => event.params },
+            target: 'probing',
+            actions: { type: 'resumeUpgrade', params: ({ event }) => event.params },
+          },
+          {
             guard: { type: 'dbRetryPending', params: ({ event }) => event.params },
             target: 'dbUpgrade',
             actions: { type: 'resumeUpgrade', params: ({ event }) => event.params },

@@ -4,7 +4,9 @@ import { assign, setup } from 'xstate';
 import type { ErrorCode } from '../errors.js';
 import {
   classifyError,
+  DEFAULT_DB_RETRY_LIMIT,
   describeDamage,
+  failedOnReleaseFiles,
   initialContext,
   isOffered,
   needsRepair,
@@ -51,9 +53,11 @@ export const stationSetup = setup({
     filesIntact: (_, verify: VerifyOutput) => !needsRepair(verify),
     // A launch finds the database behind the installed release (the state of an interrupted upgrade
     // was lost): its scripts run before the client starts on a schema it does not know.
+    // A database upgrade still pending (it failed on the release's files) counts as behind too.
     intactButDatabaseBehind: ({ context }, verify: VerifyOutput) =>
-      context.command === 'start' && !needsRepair(verify) && verify.databaseBehind !== undefined,
-    databaseBehind: ({ context }) => context.command === 'start' && context.verify?.databaseBehind !== undefined,
+      context.command === 'start' && !needsRepair(verify) && (verify.databaseBehind !== undefined || context.upgrade?.dbUpgradePending === true),
+    databaseBehind: ({ context }) =>
+      context.command === 'start' && (context.verify?.databaseBehind !== undefined || context.upgrade?.dbUpgradePending === true),
     newerAnnounced: ({ context }, output: CheckUpgradeOutput) => isOffered(output, context.allowDowngrade),
     upgradeRequestedAndOffered: ({ context }, output: CheckUpgradeOutput) =>
       context.command === 'upgrade' && isOffered(output, context.allowDowngrade),
@@ -61,6 +65,13 @@ export const stationSetup = setup({
     launchedToRollback: (_, params: LaunchParams) => params.command === 'rollback',
     dbRetryPending: ({ context }, params: LaunchParams) =>
       context.upgrade?.dbUpgradePending === true && params.command !== 'rollback',
+    // The scripts of this release failed dbRetryLimit launches in a row: stop retrying, roll back.
+    dbRetriesExhausted: ({ context }, params: LaunchParams) =>
+      context.upgrade?.dbUpgradePending === true &&
+      params.command !== 'rollback' &&
+      (context.upgrade.dbFailures ?? 0) >= (params.dbRetryLimit ?? DEFAULT_DB_RETRY_LIMIT),
+    releaseRetryPending: ({ context }, params: LaunchParams) =>
+      context.upgrade?.dbUpgradePending === true && params.command === 'start' && failedOnReleaseFiles(context.error),
     operatorRollback: ({ context }) => context.upgrade?.rollbackPhase === 'operator',
     dbRollback: ({ context }) => context.upgrade?.rollbackPhase === 'dbUpgrade',
   },
@@ -90,7 +101,7 @@ export const stationSetup = setup({
     })),
     beginUpgrade: assign(({ context }) => ({ upgrade: newUpgrade(context) })),
     beginDatabaseCatchUp: assign(({ context }) => ({
-      upgrade: {
+      upgrade: context.upgrade?.dbUpgradePending === true ? { ...context.upgrade, rollbackPhase: null } : {
         ...newUpgrade(context),
         fromVersion: context.verify?.databaseBehind ?? context.installedVersion,
         targetVersion: context.installedVersion,
@@ -119,7 +130,14 @@ export const stationSetup = setup({
       warnings: [...context.warnings, ...(output.warnings ?? [])],
     })),
     keepDbRetryPending: assign(({ context }) => ({
-      upgrade: withUpgrade(context, { dbUpgradePending: true, rollbackPhase: null }),
+      upgrade: withUpgrade(context, { dbUpgradePending: true, rollbackPhase: null, dbFailures: (context.upgrade?.dbFailures ?? 0) + 1 }),
+    })),
+    warnGaveUp: assign(({ context }) => ({
+      warnings: [
+        ...context.warnings,
+        `the database upgrade to ${context.upgrade?.targetVersion ?? '?'} failed ${context.upgrade?.dbFailures ?? 0} launches in a row; ` +
+          `gave up on it and rolled back to ${context.upgrade?.fromVersion ?? 'the previous version'} (CRASH_LOOP); publish a fixed release and run upgrade again`,
+      ],
     })),
     markFinished: assign(({ context }) => ({ upgrade: withUpgrade(context, { finished: true }) })),
     warnCleanup: assign(({ context }, { error }: { error: unknown }) => ({

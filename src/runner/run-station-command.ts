@@ -137,7 +137,7 @@ export async function runStationCommand(command: CycleCommand, options: StationC
       offline: options.offline === true,
     });
     const result = await runMachine({
-      params: { command, runId, installedVersion, offline: options.offline === true, allowDowngrade: config.allowDowngrade },
+      params: { command, runId, installedVersion, offline: options.offline === true, allowDowngrade: config.allowDowngrade, dbRetryLimit: config.crashLoopLimit },
       progress: () => progressFingerprint(paths.upgradeDir),
       crashLoopLimit: config.crashLoopLimit,
       services: createStationServices({
