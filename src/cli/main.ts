@@ -17,6 +17,12 @@ export function buildProgram(): Command {
     .exitOverride();
   addCommonOptions(program);
   for (const command of commandList()) program.addCommand(command);
+  // Every parse error of every command (an unknown option included) reaches runCli: exit 64.
+  const overrideAll = (command: Command): void => {
+    command.exitOverride().showHelpAfterError(`(run '${fullName(command)} --help' for its options and an example)`);
+    for (const sub of command.commands) overrideAll(sub);
+  };
+  for (const command of program.commands) overrideAll(command);
   program.addHelpText(
     'after',
     `
@@ -24,13 +30,18 @@ Exit codes (the launcher's contract):
   0   ready: start the client            10  restart required (upgrade staged)
   20  build status check failure          21  patch download failure
   30  database upgrade failed, rolled back 31  rollback failed: manual recovery
-  40  another run holds the lock          64  usage or configuration error
-  65  bad data from the server`,
+  40  another run holds the lock          64  usage or configuration error, unknown option
+  65  bad data from the server; publish: release refused
+  130 interrupted by Ctrl-C (SIGINT)      143 stopped by SIGTERM (the next run resumes)`,
   );
   return program;
 }
 
 const PACKAGE_VERSION = '0.1.0';
+
+function fullName(command: Command): string {
+  return command.parent === null ? command.name() : `${fullName(command.parent)} ${command.name()}`;
+}
 
 /** Runs the CLI with argv and resolves to the exit code (never throws). */
 export async function runCli(argv: string[]): Promise<number> {

@@ -138,6 +138,12 @@ export const stationMachine = stationSetup.createMachine({
             actions: { type: 'recordUpgradeCheck', params: ({ event }) => event.output },
           },
           {
+            // `upgrade` when the announced version is the installed one: a normal outcome, not a failure.
+            guard: { type: 'upToDate', params: ({ event }) => event.output },
+            target: 'ready',
+            actions: { type: 'recordUpgradeCheck', params: ({ event }) => event.output },
+          },
+          {
             guard: 'upgradeRequested',
             target: 'failed',
             actions: [{ type: 'recordUpgradeCheck', params: ({ event }) => event.output }, 'failNoUpgrade'],
@@ -152,7 +158,7 @@ export const stationMachine = stationSetup.createMachine({
     },
     ready: {
       tags: ['resting'],
-      always: { guard: 'upgradeRequested', target: 'failed', actions: 'failNoUpgrade' },
+      always: { guard: 'upgradeRequestedOffline', target: 'failed', actions: 'failNoUpgrade' },
       on: { LAUNCH: { target: 'probing', actions: { type: 'startCycle', params: ({ event }) => event.params } } },
     },
     upgradeAvailable: {

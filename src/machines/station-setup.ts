@@ -49,6 +49,9 @@ export const stationSetup = setup({
     offlineRequested: ({ context }) => context.offline,
     rollbackRequested: ({ context }) => context.command === 'rollback',
     upgradeRequested: ({ context }) => context.command === 'upgrade',
+    // `upgrade` on a station that is offline: nothing could be checked (online, `ready` means up to date).
+    upgradeRequestedOffline: ({ context }) => context.command === 'upgrade' && context.online !== true,
+    upToDate: (_, output: CheckUpgradeOutput) => output.latestVersion !== null && output.comparison === 0,
     isOnline: (_, output: ProbeOutput) => output.online,
     filesIntact: (_, verify: VerifyOutput) => !needsRepair(verify),
     // A launch finds the database behind the installed release (the state of an interrupted upgrade

@@ -1,6 +1,7 @@
 // One station command from start to finish: configuration, lock, log, state store, hashing pool,
 // HTTP client, then the machine. Used by the CLI and by the library's runStartup().
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { InspectionEvent } from 'xstate';
 import { loadConfig, type UpgraderConfig } from '../config/load-config.js';
@@ -89,6 +90,8 @@ export async function runStationCommand(command: CycleCommand, options: StationC
     const keyFile = settingFile(config, 'publicKey');
     // Read before anything is touched: a bad key is a configuration error (64).
     if (keyFile !== undefined) trusted = await loadPublicKey(keyFile, SETTINGS.publicKey.property);
+    // Not a client installation (a mistyped --client-dir): nothing is created there, not even the log.
+    if (!existsSync(path.join(config.clientDir, 'MANIFEST.MF'))) await readLocalManifest(config.clientDir);
   } catch (error) {
     return failure(command, toErrorInfo(error, 'CONFIG_INVALID'));
   }

@@ -71,7 +71,7 @@ describe('station machine: the version upgrade', () => {
     expect(third.final.context.upgrade).toBeNull();
   });
 
-  it('upgrade with nothing newer announced: exit 64, nothing backed up', async () => {
+  it('upgrade with the installed version announced: already up to date, ready, exit 0, nothing backed up', async () => {
     let backedUp = false;
     const run = await launch(
       fakes({
@@ -80,7 +80,9 @@ describe('station machine: the version upgrade', () => {
       }),
       params('upgrade'),
     );
-    expect(run.result).toMatchObject({ state: 'failed', exitCode: 64, error: { code: 'NO_UPGRADE_ANNOUNCED' } });
+    // Already up to date is a normal outcome: ready, exit 0, nothing pending (monitoring sees no failure).
+    expect(run.result).toMatchObject({ state: 'ready', exitCode: 0, error: null });
+    expect(run.final.context.upgrade).toBeNull();
     expect(backedUp).toBe(false);
   });
 

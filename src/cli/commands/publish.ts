@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import type { CommonOptions } from '../common-options.js';
+import { formatBytes } from '../format-bytes.js';
 import { printJson } from '../output.js';
 
 interface PublishCliOptions extends CommonOptions {
@@ -85,16 +86,4 @@ Example:
         ].join('\n'),
       );
     });
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(1)} ${units[unit] ?? 'TiB'}`;
 }
