@@ -99,6 +99,7 @@ export async function runStationCommand(command: CycleCommand, options: StationC
   const runId = randomUUID();
   const logger = createFileLogger({
     file: paths.logFile,
+    jsonFile: paths.jsonLogFile,
     level: options.logLevel ?? 'info',
     bindings: { run: runId, command },
     ...(options.echoLevel === undefined ? {} : { echoLevel: options.echoLevel }),

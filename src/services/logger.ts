@@ -1,6 +1,7 @@
-// The run's log: every step as one JSON line with a timestamp in <clientDir>/registration.log
-// (pino, written synchronously so a kill never loses the line before it), warnings echoed to stderr.
-import { mkdirSync } from 'node:fs';
+// The run's log, written synchronously so a kill never loses the line before it: for people,
+// <clientDir>/registration.log — one line per step, local time, plain words; for tools, the same
+// lines as JSON (pino) in .upgrade/registration.jsonl. Warnings are echoed to stderr.
+import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { redactUrl } from '../errors.js';
@@ -26,7 +27,10 @@ const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 }
 
 /** Options of the station log. */
 export interface FileLoggerOptions {
+  /** The readable log (registration.log). */
   file: string;
+  /** The JSON-lines log; none when omitted. */
+  jsonFile?: string;
   level: LogLevel;
   /** Echo lines at or above this level to stderr as plain text (omit for none). */
   echoLevel?: LogLevel;
@@ -44,19 +48,45 @@ function scrub(details: LogDetails | undefined): LogDetails | undefined {
   return out;
 }
 
-/** Opens the station log file (created with its folder if missing). */
+/** `2026-12-02 09:14:03 +05:30`: the station's local time with its offset, as a person reads it. */
+export function localTimestamp(at: Date): string {
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  const offset = -at.getTimezoneOffset();
+  const sign = offset >= 0 ? '+' : '-';
+  return (
+    `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())} ` +
+    `${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`
+  );
+}
+
+/** One readable line: time, level, command, message, then the details as key=value. */
+export function readableLine(at: Date, level: LogLevel, command: string, message: string, details?: LogDetails): string {
+  const facts =
+    details === undefined || Object.keys(details).length === 0
+      ? ''
+      : `  (${Object.entries(details)
+          .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join(',') : typeof value === 'string' ? value : JSON.stringify(value)}`)
+          .join('; ')})`;
+  return `${localTimestamp(at)}  ${level.toUpperCase().padEnd(5)}  ${command.padEnd(8)}  ${message}${facts}\n`;
+}
+
+/** Opens the station log files (created with their folders if missing). */
 export function createFileLogger(options: FileLoggerOptions): Logger & { close(): void } {
   mkdirSync(path.dirname(options.file), { recursive: true });
-  const destination = pino.destination({ dest: options.file, sync: true, append: true, mkdir: true });
-  const base = pino(
-    { level: options.level, timestamp: pino.stdTimeFunctions.isoTime, base: options.bindings ?? {} },
-    destination,
-  );
+  const json = options.jsonFile === undefined ? undefined : pino.destination({ dest: options.jsonFile, sync: true, append: true, mkdir: true });
+  const base =
+    json === undefined ? undefined : pino({ level: options.level, timestamp: pino.stdTimeFunctions.isoTime, base: options.bindings ?? {} }, json);
+  const command = typeof options.bindings?.command === 'string' ? options.bindings.command : '';
   const echo = options.echoLevel;
   const write = (level: LogLevel) => (message: string, details?: LogDetails) => {
-    const clean = scrub(details);
-    if (clean === undefined) base[level](message);
-    else base[level](clean, message);
+    if (ORDER[level] >= ORDER[options.level]) {
+      const clean = scrub(details);
+      appendFileSync(options.file, readableLine(new Date(), level, command, message, clean));
+      if (base !== undefined) {
+        if (clean === undefined) base[level](message);
+        else base[level](clean, message);
+      }
+    }
     if (echo !== undefined && ORDER[level] >= ORDER[echo]) process.stderr.write(`${level}: ${message}\n`);
   };
   return {
@@ -64,7 +94,7 @@ export function createFileLogger(options: FileLoggerOptions): Logger & { close()
     info: write('info'),
     warn: write('warn'),
     error: write('error'),
-    close: () => destination.flushSync(),
+    close: () => json?.flushSync(),
   };
 }
 

@@ -29,7 +29,7 @@ afterEach(async () => nginx?.stop());
 
 const start = (plan?: Parameters<typeof runCliProcess>[1]['plan']) =>
   runCliProcess(['start', '--client-dir', client, '--server-url', `${nginx.url}registration-client/`, '--json'], {
-    logFile: path.join(client, 'registration.log'),
+    logFile: path.join(client, '.upgrade', 'registration.jsonl'),
     ...(plan === undefined ? {} : { plan }),
   });
 

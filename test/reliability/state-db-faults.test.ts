@@ -24,7 +24,7 @@ afterAll(async () => server.close());
 const station = async (): Promise<string> => freshStation(world, path.join(await tempDir('rcu-statedb-'), 'station'));
 const run = (command: string, client: string, plan?: KillPlan) =>
   runCliProcess(stationArgs(command, client, `${server.url}registration-client/`), {
-    logFile: path.join(client, 'registration.log'),
+    logFile: path.join(client, '.upgrade', 'registration.jsonl'),
     ...(plan === undefined ? {} : { plan }),
   });
 const stateDb = (client: string) => path.join(client, '.upgrade', 'state.db');
