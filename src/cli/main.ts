@@ -52,10 +52,15 @@ export async function runCli(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here with code 0; every parse error is a usage error.
-      return error.exitCode === 0 ? 0 : EXIT.usage;
+      if (error.exitCode === 0) return 0;
+      if (argv.includes('--json')) {
+        const message = error.message.replace(/^error: /, '');
+        printError(new UpgradeError('USAGE', message), true, argv.find((arg) => !arg.startsWith('-')) ?? null);
+      }
+      return EXIT.usage;
     }
     const json = argv.includes('--json');
-    printError(error, json);
+    printError(error, json, argv.find((arg) => !arg.startsWith('-')) ?? null);
     return error instanceof UpgradeError ? error.exitCode : 1;
   }
 }

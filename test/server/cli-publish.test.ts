@@ -30,6 +30,8 @@ describe('reg-client-upgrader publish (built CLI)', () => {
     const releaseDir = path.join(outRoot, 'registration-client', '1.2.0.1');
     const sizes = await Promise.all([...TRICKY_NAMES, 'spring.properties'].map(async (name) => (await fs.stat(path.join(libDir, name))).size));
     expect(JSON.parse(run.stdout)).toEqual({
+      schemaVersion: 1,
+      command: 'publish',
       version: '1.2.0.1',
       releaseDir,
       files: TRICKY_NAMES.length + 1,

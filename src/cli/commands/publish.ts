@@ -61,6 +61,7 @@ Example:
       const bytes = result.files.reduce((sum, file) => sum + file.size, 0);
       if (options.json) {
         printJson({
+          command: 'publish',
           version: result.version,
           releaseDir: result.releaseDir,
           files: result.files.length,

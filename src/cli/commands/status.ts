@@ -15,7 +15,7 @@ export function statusCommand(): Command {
       const { readStationStatus } = await import('../../runner/read-station-state.js');
       const status = await readStationStatus(path.resolve(options.clientDir));
       if (options.json === true) {
-        printJson(status);
+        printJson({ command: 'status', ...status });
         return;
       }
       const lines = [
