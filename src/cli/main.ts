@@ -4,6 +4,7 @@ import { EXIT, UpgradeError } from '../errors.js';
 import { printError } from './output.js';
 import { commandList } from './commands/index.js';
 import { addCommonOptions } from './common-options.js';
+import { HELP_EXAMPLES } from './examples.js';
 
 /** Builds the whole command tree; exported so tests can parse without spawning a process. */
 export function buildProgram(): Command {
@@ -23,6 +24,10 @@ export function buildProgram(): Command {
     for (const sub of command.commands) overrideAll(sub);
   };
   for (const command of program.commands) overrideAll(command);
+  for (const command of program.commands) {
+    const example = HELP_EXAMPLES[command.name()];
+    if (example !== undefined) command.addHelpText('after', `\nExample:\n  ${example}`);
+  }
   program.addHelpText(
     'after',
     `
