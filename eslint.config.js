@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layersPlugin } from './eslint/layer-imports.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'test-output/**', 'coverage/**'] },
@@ -18,11 +19,26 @@ export default tseslint.config(
     },
   },
   {
+    // Which layer may import which: the one table in eslint/layer-imports.js.
+    files: ['src/**/*.ts', 'migrations/**/*.ts'],
+    plugins: { layers: layersPlugin },
+    rules: { 'layers/imports': 'error' },
+  },
+  {
     files: ['src/machines/**', 'src/formats/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
-        { group: ['**/services/**', '**/persistence/**', '**/cli/**', '**/server/**', '**/runner/**', '**/inspector/**'], message: 'machines and formats do no I/O: see STYLE.md rule 1' },
         { group: ['node:fs', 'node:fs/*', 'fs', 'fs-extra', 'got', 'node:http', 'node:net'], message: 'machines and formats do no I/O' },
+      ] }],
+    },
+  },
+  {
+    // The rollout rules (DESIGN §13) are pure, like formats: the station and the CLI do the I/O.
+    files: ['src/rollout/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/services/**', '**/persistence/**', '**/cli/**', '**/server/**', '**/runner/**', '**/inspector/**', '**/machines/**'], message: 'src/rollout decides and does no I/O' },
+        { group: ['node:fs', 'node:fs/*', 'fs', 'fs-extra', 'got', 'node:http', 'node:net'], message: 'src/rollout does no I/O' },
       ] }],
     },
   },

@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { BenchContext, SectionResult } from './context.js';
 import { machineFacts, renderReport } from './report.js';
+import { benchDelta } from './sections/delta.js';
 import { benchDerbyStep } from './sections/derby-step.js';
 import { benchDownload } from './sections/download.js';
 import { benchResume } from './sections/resume.js';
@@ -34,6 +35,7 @@ const SECTIONS: Record<string, (ctx: BenchContext) => Promise<SectionResult>> = 
   startup: benchStartup,
   scaling: benchScaling,
   derby: benchDerbyStep,
+  delta: benchDelta,
 };
 
 const began = performance.now();

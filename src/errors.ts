@@ -21,7 +21,6 @@ export const ERROR_CODES = {
   // usage and configuration (64)
   USAGE: EXIT.usage,
   CONFIG_INVALID: EXIT.usage,
-  NOT_IMPLEMENTED: EXIT.usage,
   INVALID_VERSION: EXIT.usage,
   NO_BACKUP: EXIT.usage,
   NO_UPGRADE_ANNOUNCED: EXIT.usage,
@@ -41,13 +40,16 @@ export const ERROR_CODES = {
   SQL_MALFORMED: EXIT.badData,
   HASH_MISMATCH: EXIT.badData,
   SIGNATURE_INVALID: EXIT.badData,
-  DOWNGRADE_REFUSED: EXIT.badData,
+  ROLLOUT_MALFORMED: EXIT.badData,
   RELEASE_REFUSED: EXIT.badData,
   // network and startup
   BUILD_STATUS_CHECK_FAILED: EXIT.buildStatusCheckFailure,
   PATCH_DOWNLOAD_FAILED: EXIT.patchDownloadFailure,
   OFFLINE_FILES_BAD: EXIT.patchDownloadFailure,
   DOWNLOAD_FAILED: EXIT.patchDownloadFailure,
+  // fleet report: the fleet service could not be reached or gave no summary
+  FLEET_UNREACHABLE: EXIT.buildStatusCheckFailure,
+  DOWNLOAD_TOO_LARGE: EXIT.patchDownloadFailure,
   // upgrade
   BACKUP_FAILED: EXIT.dbUpgradeFailed,
   DISK_FULL: EXIT.dbUpgradeFailed,
@@ -136,8 +138,37 @@ export function toErrorInfo(error: unknown, fallback: ErrorCode): ErrorInfo {
       ? { code: error.code, message: error.message, details: error.details }
       : { code: error.code, message: error.message };
   }
-  const message = error instanceof Error ? error.message : String(error);
-  return { code: fallback, message };
+  return { code: fallback, message: errorMessage(error) };
+}
+
+/** The message of anything thrown: an Error's message, else the value as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The one answer to "which exit code does this failure give": the row of its code in ERROR_CODES.
+ * Anything thrown that is not an UpgradeError is an unexpected local failure: IO_FAILED (21).
+ */
+export function exitCodeOf(error: unknown): ExitCode {
+  return ERROR_CODES[toErrorInfo(error, 'IO_FAILED').code];
+}
+
+// Exit codes that say *where* a run failed rather than what: a network or disk error fetching the
+// manifest is a build status check failure (20), the same error while patching a download failure (21).
+const DECIDED_BY_STEP: readonly ExitCode[] = [EXIT.buildStatusCheckFailure, EXIT.patchDownloadFailure];
+
+/**
+ * An error as a failed step records it: a code of its own kind (bad data 65, usage 64, lock 40, the
+ * upgrade's 30 and 31) stays; a network or I/O failure, or anything unexpected, takes the step's code.
+ */
+export function classifyError(error: unknown, stepCode: ErrorCode): ErrorInfo {
+  const info = toErrorInfo(error, stepCode);
+  // A download refused by a limit, or a local disk that failed, is said as such, not as the step's network failure.
+  if (!DECIDED_BY_STEP.includes(ERROR_CODES[info.code]) || info.code === 'DOWNLOAD_TOO_LARGE' || info.code === 'IO_FAILED') return info;
+  return info.details === undefined
+    ? { code: stepCode, message: info.message }
+    : { code: stepCode, message: info.message, details: info.details };
 }
 
 /** Removes user:password@ from a URL so it can be logged or shown. */

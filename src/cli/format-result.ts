@@ -1,5 +1,6 @@
 // The text an operator reads after a station command: what happened and what to do next.
 import type { RunResult } from '../machines/run-result.js';
+import { describeRollout } from '../rollout/decide-rollout.js';
 
 function bytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -12,7 +13,8 @@ export function formatResult(result: RunResult): string[] {
   const lines: string[] = [];
   const version = result.installedVersion ?? 'unknown version';
   if (result.patched.length > 0) {
-    lines.push(`patched ${result.patched.length} file(s), ${bytes(result.bytesFetched)} downloaded: ${result.patched.join(', ')}`);
+    const reused = result.bytesReused > 0 ? `, ${bytes(result.bytesReused)} reused from the station` : '';
+    lines.push(`patched ${result.patched.length} file(s), ${bytes(result.bytesFetched)} downloaded${reused}: ${result.patched.join(', ')}`);
   }
   if (result.removed.length > 0) lines.push(`removed ${result.removed.length} file(s) not in the manifest: ${result.removed.join(', ')}`);
   for (const warning of result.warnings) lines.push(`warning: ${warning}`);
@@ -32,6 +34,7 @@ export function formatResult(result: RunResult): string[] {
     lines.push(`upgraded to ${version}: files applied and database upgraded`);
   } else {
     lines.push(`ready: ${version} verified${where}`);
+    if (result.rollout !== undefined && !result.rollout.included) lines.push(describeRollout(result.rollout));
   }
   return lines;
 }

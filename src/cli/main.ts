@@ -1,6 +1,6 @@
 // The `reg-client-upgrader` command tree: parses flags, runs one command, returns its exit code.
 import { Command, CommanderError } from 'commander';
-import { EXIT, UpgradeError } from '../errors.js';
+import { ERROR_CODES, exitCodeOf, UpgradeError } from '../errors.js';
 import { printError } from './output.js';
 import { commandList } from './commands/index.js';
 import { addCommonOptions } from './common-options.js';
@@ -62,10 +62,10 @@ export async function runCli(argv: string[]): Promise<number> {
         const message = error.message.replace(/^error: /, '');
         printError(new UpgradeError('USAGE', message), true, argv.find((arg) => !arg.startsWith('-')) ?? null);
       }
-      return EXIT.usage;
+      return ERROR_CODES.USAGE;
     }
     const json = argv.includes('--json');
     printError(error, json, argv.find((arg) => !arg.startsWith('-')) ?? null);
-    return error instanceof UpgradeError ? error.exitCode : 1;
+    return exitCodeOf(error);
   }
 }

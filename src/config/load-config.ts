@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, redactUrl, UpgradeError } from '../errors.js';
+import { ConfigError, errorMessage, redactUrl, UpgradeError } from '../errors.js';
 import { parseManifest } from '../formats/manifest.js';
 import { parseProperties } from '../formats/properties.js';
 import { SETTINGS, type SettingName, type Settings, type SettingSpec, type SettingValue } from './settings.js';
@@ -56,7 +56,7 @@ async function readPropertiesFile(file: string): Promise<Map<string, string> | u
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ConfigError('CONFIG_INVALID', `cannot read ${file}: ${(error as Error).message}`, { cause: error });
+    throw new ConfigError('CONFIG_INVALID', `cannot read ${file}: ${errorMessage(error)}`, { cause: error });
   }
   try {
     return parseProperties(text, file);
@@ -95,7 +95,7 @@ export async function loadConfig(input: LoadConfigInput): Promise<UpgraderConfig
       // A release file damaged on disk must not stop the run that would repair it (the patch
       // restores it from the server); a file as released, or edited on purpose, still must be valid.
       if (!(await differsFromManifest(clientDir, fileName))) throw error;
-      warnings.push(`ignored ${file}: ${(error as Error).message}; it does not match MANIFEST.MF, so the patch restores it`);
+      warnings.push(`ignored ${file}: ${errorMessage(error)}; it does not match MANIFEST.MF, so the patch restores it`);
       continue;
     }
     for (const [name, value] of read) {

@@ -43,6 +43,16 @@ function boolean(text: string): boolean | { expected: string } {
   return { expected: 'true or false' };
 }
 
+// A size in bytes: a whole number, optionally with K, M or G (powers of 1024), e.g. 512M.
+function byteSize(min: number): (text: string) => number | { expected: string } {
+  return (text) => {
+    const match = /^(\d+)\s*([KMG]?)i?B?$/i.exec(text.trim());
+    const scale = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(match?.[2] ?? '').toUpperCase()] ?? 1;
+    const value = match === null ? NaN : Number(match[1]) * scale;
+    return Number.isSafeInteger(value) && value >= min ? value : { expected: `a size in bytes of at least ${min} (a whole number, optionally with K, M or G)` };
+  };
+}
+
 const text = (value: string): string => value.trim();
 const list = (value: string): string[] =>
   value
@@ -137,6 +147,30 @@ export const SETTINGS = {
     default: 5,
     parse: integer(0, 100),
   },
+  maxFileSize: {
+    property: 'reg.upgrader.download.max-file-size',
+    env: 'REG_UPGRADER_MAX_FILE_SIZE',
+    flag: 'maxFileSize',
+    doc: 'largest file a download may write when MANIFEST.MF gives no Content-Length for it (K, M, G allowed)',
+    default: 1024 ** 3,
+    parse: byteSize(1),
+  },
+  freeSpaceReserve: {
+    property: 'reg.upgrader.download.free-space-reserve',
+    env: 'REG_UPGRADER_FREE_SPACE_RESERVE',
+    flag: 'freeSpaceReserve',
+    doc: 'free space a download always leaves on the disk, for the log, the state database and the client (K, M, G allowed; 0 = none)',
+    default: 64 * 1024 ** 2,
+    parse: byteSize(0),
+  },
+  fileDeadlineMs: {
+    property: 'reg.upgrader.download.file-deadline',
+    env: 'REG_UPGRADER_FILE_DEADLINE',
+    flag: 'fileDeadline',
+    doc: 'longest time one file may take to download, all attempts together, in ms (0 = none); the bytes so far are kept for the next run',
+    default: 1_800_000,
+    parse: integer(0, 86_400_000),
+  },
   probeTimeoutMs: {
     property: 'reg.upgrader.probe.timeout',
     env: 'REG_UPGRADER_PROBE_TIMEOUT',
@@ -185,6 +219,14 @@ export const SETTINGS = {
     default: undefined as string | undefined,
     parse: text,
   },
+  wholeFiles: {
+    property: 'reg.upgrader.download.whole-files',
+    env: 'REG_UPGRADER_WHOLE_FILES',
+    flag: 'wholeFiles',
+    doc: 'download every changed file whole: no differential download from local copies and Range requests',
+    default: false,
+    parse: boolean,
+  },
   allowDowngrade: {
     property: 'reg.upgrader.allow-downgrade',
     env: 'REG_UPGRADER_ALLOW_DOWNGRADE',
@@ -192,6 +234,15 @@ export const SETTINGS = {
     doc: 'offer and apply a version older than the installed one',
     default: false,
     parse: boolean,
+  },
+  channel: {
+    property: 'reg.upgrader.channel',
+    env: 'REG_UPGRADER_CHANNEL',
+    flag: 'channel',
+    doc: "this station's rollout channel (e.g. pilot): rollout.json's share for it applies when higher than the percent",
+    default: '',
+    parse: (value: string): string | { expected: string } =>
+      /^([A-Za-z0-9][A-Za-z0-9._-]{0,99})?$/.test(value.trim()) ? value.trim() : { expected: "a channel name: letters, digits, '.', '_' or '-'" },
   },
   dbKind: {
     property: 'reg.upgrader.db.kind',
@@ -220,6 +271,22 @@ export const SETTINGS = {
     default: undefined as string | undefined,
     parse: text,
   },
+  fleetUrl: {
+    property: 'reg.upgrader.fleet.url',
+    env: 'REG_UPGRADER_FLEET_URL',
+    flag: 'fleetUrl',
+    doc: 'fleet service base URL (e.g. https://fleet.example.org/): each run queues a report and sends the queue to <url>fleet/v1/reports within 2 s, best effort',
+    default: undefined as string | undefined,
+    parse: httpUrl,
+  },
+  fleetTokenFile: {
+    property: 'reg.upgrader.fleet.token-file',
+    env: 'REG_UPGRADER_FLEET_TOKEN_FILE',
+    flag: 'fleetTokenFile',
+    doc: "a file holding the fleet service's bearer token; a property value is relative to the client folder",
+    default: undefined as string | undefined,
+    parse: text,
+  },
 } satisfies Record<string, SettingSpec<SettingValue>>;
 
 /** Names of all settings. */
@@ -227,3 +294,11 @@ export type SettingName = keyof typeof SETTINGS;
 
 /** The resolved configuration: one typed value per setting. */
 export type Settings = { [K in SettingName]: (typeof SETTINGS)[K]['default'] };
+
+/**
+ * The one retry policy of every network operation (downloads, manifest, metadata): `retries` from
+ * the settings, then exponential backoff with jitter whose ceiling starts at 0.5 s and stops at 30 s.
+ */
+export function retryPolicy(settings: Pick<Settings, 'retries'>): { retries: number; baseDelayMs: number; maxDelayMs: number } {
+  return { retries: settings.retries, baseDelayMs: 500, maxDelayMs: 30_000 };
+}

@@ -28,7 +28,7 @@ function stepLines(step: DemoStep): string[] {
   if (result.state === 'done') facts.push(`applied ${result.patched.length} new or changed file(s)`);
   else if (result.patched.length > 0) facts.push(`patched ${result.patched.join(', ')}`);
   if (result.removed.length > 0) facts.push(`removed ${result.removed.length} file(s) the new manifest no longer lists`);
-  facts.push(`${bytes(result.bytesFetched)} downloaded`);
+  facts.push(`${bytes(result.bytesFetched)} downloaded` + (result.bytesReused > 0 ? `, ${bytes(result.bytesReused)} reused from the station` : ''));
   if (result.state === 'upgradeAvailable') facts.push(`${result.latestVersion ?? '?'} announced`);
   if (result.state === 'staged') facts.push('backup taken, new release verified in .upgrade/staging');
   if (result.state === 'done') facts.push(`installed ${result.installedVersion ?? '?'}`);
@@ -71,11 +71,12 @@ export function formatDemoSummary(report: DemoReport, cli: string): string[] {
   const station = shellArg(report.clientDir);
   const verdict = report.ok ? `Demo passed in ${seconds(report.ms)}.` : `Demo FAILED after ${seconds(report.ms)}.`;
   const fetched = report.steps.reduce((sum, step) => sum + step.result.bytesFetched, 0);
+  const reused = report.steps.reduce((sum, step) => sum + step.result.bytesReused, 0);
   const full = report.releases.at(-1)?.bytes ?? 0;
   return [
     '',
     `${verdict} Exit codes: ${codes}.`,
-    `Downloaded ${bytes(fetched)} in all; the full ${report.releases.at(-1)?.version ?? ''} release is ${bytes(full)}: only damaged, new and changed files travel.`,
+    `Downloaded ${bytes(fetched)} in all${reused > 0 ? ` (${bytes(reused)} reused from the station)` : ''}; the full ${report.releases.at(-1)?.version ?? ''} release is ${bytes(full)}: only damaged, new and changed files travel.`,
     '',
     'Look around (the server is stopped; these read the station only):',
     `  ${cli} status  --client-dir ${station}`,

@@ -20,6 +20,8 @@ export interface ManifestEntry {
   name: string;
   /** Uppercase hex SHA-256, taken from Content-Type. */
   hash: string;
+  /** Size in bytes from the optional Content-Length attribute (written by publish; Java ignores it). */
+  size?: number;
   /** Every attribute of the section in file order, Name and Content-Type included. */
   attributes: Array<[string, string]>;
 }
@@ -43,6 +45,8 @@ interface Header {
 const VERSION_KEY = 'Manifest-Version';
 const NAME_KEY = 'Name';
 const HASH_KEY = 'Content-Type';
+const SIZE_KEY = 'Content-Length';
+const DECIMAL_SIZE = /^\d{1,15}$/;
 // Java's Attributes.Name: 1 to 70 characters of ASCII letters, digits, '-' and '_'.
 const ATTRIBUTE_NAME = /^[A-Za-z0-9_-]{1,70}$/;
 const SHA256_HEX = /^[0-9A-Fa-f]{64}$/;
@@ -53,6 +57,9 @@ const SPACE = 0x20;
 /** Reads MANIFEST.MF bytes (CRLF, LF or CR); throws FormatError MANIFEST_MALFORMED or MANIFEST_NAME_UNSAFE. */
 export function parseManifest(input: Uint8Array | string, source?: string): Manifest {
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
+  if (looksLikeHtml(bytes)) {
+    throw malformed('this looks like an HTML page, not a MANIFEST.MF (a captive portal, a proxy error or a wrong server URL answered)', 1, source);
+  }
   const [main = [], ...sections] = readSections(bytes, source);
   // A NUL in a Name is an unsafe name (reported by readEntry); anywhere else the format is broken.
   const nul = [main, ...sections].flat().find((header) => header.value.includes('\0') && !sameKey(header.key, NAME_KEY));
@@ -86,18 +93,20 @@ export function serializeManifest(manifest: Manifest): Buffer {
   return Buffer.concat(parts);
 }
 
-/** A manifest for a release: Manifest-Version only in the main section, entries sorted by name. */
-export function createManifest(version: string, files: ReadonlyArray<{ name: string; hash: string }>): Manifest {
+/** A manifest for a release: Manifest-Version only in the main section, entries sorted by name (`extra` attributes after Content-Length). */
+export function createManifest(version: string, files: ReadonlyArray<{ name: string; hash: string; size?: number; extra?: Array<[string, string]> }>): Manifest {
   if (!isPlainVersion(version)) {
     throw new FormatError('INVALID_VERSION', `Invalid release version ${JSON.stringify(version)}: expected dotted numbers such as 1.2.0.2`, {
       details: { version },
     });
   }
-  const entries = files.map(({ name, hash }): ManifestEntry => {
+  const entries = files.map(({ name, hash, size, extra = [] }): ManifestEntry => {
     assertSafeManifestName(name);
     if (!SHA256_HEX.test(hash)) throw unwritable(`hash of ${JSON.stringify(name)} is not a SHA-256 (64 hex digits)`);
     const upper = hash.toUpperCase();
-    return { name, hash: upper, attributes: [[NAME_KEY, name], [HASH_KEY, upper]] };
+    if (size === undefined) return { name, hash: upper, attributes: [[NAME_KEY, name], [HASH_KEY, upper], ...extra] };
+    if (!Number.isSafeInteger(size) || size < 0) throw unwritable(`size of ${JSON.stringify(name)} is not a whole number of bytes`);
+    return { name, hash: upper, size, attributes: [[NAME_KEY, name], [HASH_KEY, upper], [SIZE_KEY, String(size)], ...extra] };
   });
   // UTF-8 byte order: the same on every machine and locale, and what `LC_ALL=C sort` prints.
   entries.sort((a, b) => Buffer.compare(Buffer.from(a.name, 'utf8'), Buffer.from(b.name, 'utf8')));
@@ -209,7 +218,12 @@ function readEntry(section: Header[], source: string | undefined): ManifestEntry
   }
   const hash = hashHeader.value.toUpperCase();
   const attributes = section.map((header): [string, string] => [header.key, header === hashHeader ? hash : header.value]);
-  return { name, hash, attributes };
+  const sizeHeader = section.find((header) => sameKey(header.key, SIZE_KEY));
+  if (sizeHeader === undefined) return { name, hash, attributes };
+  if (!DECIMAL_SIZE.test(sizeHeader.value)) {
+    throw malformed(`Content-Length of ${JSON.stringify(name)} is not a size in bytes (decimal digits)`, sizeHeader.line, source);
+  }
+  return { name, hash, size: Number(sizeHeader.value), attributes };
 }
 
 /** Attributes of an entry as written: Name first, Content-Type carrying the entry's hash. */
@@ -233,6 +247,12 @@ function writeSection(attributes: Array<[string, string]>): Buffer[] {
     if (FORBIDDEN_IN_VALUE.test(value)) throw unwritable(`value of ${key} contains a line break, NUL or invalid Unicode`);
     return wrapLine(`${key}: ${value}`);
   });
+}
+
+/** A document that starts (after blanks) with `<!DOCTYPE html`, `<html` or `<?xml`…`<html`: what portals and proxies answer. */
+function looksLikeHtml(bytes: Uint8Array): boolean {
+  const head = Buffer.from(bytes.subarray(0, 512)).toString('latin1').trimStart().toLowerCase();
+  return head.startsWith('<!doctype html') || head.startsWith('<html') || (head.startsWith('<') && head.includes('<html'));
 }
 
 /** Attribute names compare without regard to case, as in Java. */

@@ -1,5 +1,6 @@
 // The result of a run as the launcher sees it (DESIGN §7): derived from the machine's resting state.
 import { ERROR_CODES, EXIT, type ErrorInfo } from '../errors.js';
+import type { RolloutStatus } from '../rollout/decide-rollout.js';
 import type { StationContext } from './station-machine.js';
 
 /** The `--json` object of every command and the return value of `runStartup()`. */
@@ -15,8 +16,14 @@ export interface RunResult {
   patched: string[];
   removed: string[];
   bytesFetched: number;
+  /** Bytes of new files taken from files already on the station (differential downloads, DESIGN §13). */
+  bytesReused: number;
   warnings: string[];
   error: ErrorInfo | null;
+  /** Where the staged rollout stands for this station (DESIGN §13); absent without a rollout document. */
+  rollout?: RolloutStatus;
+  /** The operator took the version with `upgrade --ignore-rollout`. */
+  rolloutIgnored?: boolean;
 }
 
 /** Exit code for a resting state and its recorded error. */
@@ -40,7 +47,10 @@ export function describeResult(command: string, state: string, context: StationC
     patched: context.patched,
     removed: context.removed,
     bytesFetched: context.bytesFetched,
+    bytesReused: context.bytesReused ?? 0,
     warnings: context.warnings,
     error: context.error,
+    ...(context.rollout === null || context.rollout === undefined ? {} : { rollout: context.rollout }),
+    ...(context.ignoreRollout === true ? { rolloutIgnored: true } : {}),
   };
 }

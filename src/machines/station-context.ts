@@ -1,6 +1,7 @@
 // The station machine's memory and the pure rules it decides with. Plain JSON only, so a snapshot
 // can be persisted after every transition and restored after a crash.
-import { EXIT, ERROR_CODES, toErrorInfo, type ErrorCode, type ErrorInfo } from '../errors.js';
+import { ERROR_CODES, EXIT, type ErrorInfo } from '../errors.js';
+import type { RolloutStatus } from '../rollout/decide-rollout.js';
 import type { CheckUpgradeOutput, RollbackPhase, UpgradeStepInput, VerifyOutput } from './station-services.js';
 
 /** Which command started the current cycle. */
@@ -16,6 +17,8 @@ export interface LaunchParams {
   allowDowngrade: boolean;
   /** Failed database upgrades of one release before the station gives up on it and rolls back (default 10). */
   dbRetryLimit?: number;
+  /** `upgrade --ignore-rollout`: a supervisor takes the version though the rollout does not offer it here. */
+  ignoreRollout?: boolean;
 }
 
 /** The version upgrade in progress (kept across launches until it is done or rolled back). */
@@ -46,8 +49,12 @@ export interface StationContext extends LaunchParams {
   patched: string[];
   removed: string[];
   bytesFetched: number;
+  /** Bytes taken from files already on the station instead of fetched; absent in snapshots from before differential downloads. */
+  bytesReused?: number;
   latestVersion: string | null;
   upgradeAvailable: boolean;
+  /** The staged rollout as this cycle's check found it; null without a rollout document. */
+  rollout: RolloutStatus | null;
   upgrade: UpgradeContext | null;
   warnings: string[];
   error: ErrorInfo | null;
@@ -65,8 +72,10 @@ export function initialContext(params: LaunchParams, upgrade: UpgradeContext | n
     patched: [],
     removed: [],
     bytesFetched: 0,
+    bytesReused: 0,
     latestVersion: upgrade?.targetVersion ?? null,
     upgradeAvailable: false,
+    rollout: null,
     upgrade,
     warnings: [],
     error: null,
@@ -100,24 +109,16 @@ export function stepInput(context: StationContext): UpgradeStepInput {
   };
 }
 
-/**
- * An error as the machine records it: bad data (65) and usage (64) keep their own code, and so do
- * the upgrade's own codes; anything else becomes the step's failure code (e.g. a network error
- * while fetching the manifest is a *build status check failure*, exit 20).
- */
-export function classifyError(error: unknown, stepCode: ErrorCode): ErrorInfo {
-  const info = toErrorInfo(error, stepCode);
-  const exit = ERROR_CODES[info.code];
-  const keep: ErrorCode[] = ['DISK_FULL', 'BACKUP_FAILED', 'DB_UPGRADE_FAILED', 'CRASH_LOOP', 'ROLLBACK_FAILED', 'NO_BACKUP'];
-  if (exit === EXIT.badData || exit === EXIT.usage || exit === EXIT.locked || keep.includes(info.code)) return info;
-  return info.details === undefined
-    ? { code: stepCode, message: info.message }
-    : { code: stepCode, message: info.message, details: info.details };
-}
+/** How a failed step records its error: the one rule, in errors.ts. */
+export { classifyError } from '../errors.js';
 
-/** A newer version is offered; an older one only when downgrades are allowed (DESIGN §10). */
-export function isOffered(output: CheckUpgradeOutput, allowDowngrade: boolean): boolean {
+/**
+ * A newer version is offered; an older one only when downgrades are allowed (DESIGN §10); either
+ * only to a station the staged rollout includes, unless a supervisor ignores it (DESIGN §13).
+ */
+export function isOffered(output: CheckUpgradeOutput, allowDowngrade: boolean, ignoreRollout = false): boolean {
   if (output.latestVersion === null || output.comparison === 0) return false;
+  if (output.rollout !== undefined && !output.rollout.included && !ignoreRollout) return false;
   return output.comparison > 0 || allowDowngrade;
 }
 

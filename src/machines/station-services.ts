@@ -1,6 +1,7 @@
 // What the machine needs done, as plain-data inputs and outputs. The runner implements these with
 // real I/O (src/services); unit tests implement them with fakes. Nothing here does I/O.
 import { fromPromise } from 'xstate';
+import type { RolloutStatus } from '../rollout/decide-rollout.js';
 
 /** Result of the online probe. */
 export interface ProbeOutput {
@@ -43,6 +44,8 @@ export interface PatchOutput {
   patched: string[];
   removed: string[];
   bytesFetched: number;
+  /** Bytes taken from files already on the station (differential downloads); absent = 0. */
+  bytesReused?: number;
 }
 
 /** Input of the upgrade check. */
@@ -58,6 +61,8 @@ export interface CheckUpgradeOutput {
   comparison: number;
   /** A warning for the operator (metadata unreachable, older version announced). */
   warning?: string;
+  /** Where the staged rollout (rollout.json) stands for this station; absent = no rollout document. */
+  rollout?: RolloutStatus;
 }
 
 /** Input of every version-upgrade step. */
@@ -80,6 +85,8 @@ export interface StageOutput {
   fileCount: number;
   changed: number;
   bytesFetched: number;
+  /** Bytes taken from files already on the station (differential downloads); absent = 0. */
+  bytesReused?: number;
 }
 
 /** What applying the staged release changed in lib/. */

@@ -2,6 +2,7 @@
 // guards and actions it decides with — all pure. The states that use them are in station-machine.ts.
 import { assign, setup } from 'xstate';
 import type { ErrorCode } from '../errors.js';
+import { describeRollout } from '../rollout/decide-rollout.js';
 import {
   classifyError,
   DEFAULT_DB_RETRY_LIMIT,
@@ -38,6 +39,14 @@ function withUpgrade(context: StationContext, change: Partial<UpgradeContext>): 
 }
 
 /** The setup every state of the station machine refers to by name. */
+/**
+ * A failed database upgrade waits on this launch: only onto the release it belongs to (lib/ restored
+ * by hand, or another station's, means a fresh plan) and never under `rollback`.
+ */
+function pendingOnInstalled(context: StationContext, params: LaunchParams): boolean {
+  return context.upgrade?.dbUpgradePending === true && params.command !== 'rollback' && params.installedVersion === context.upgrade.targetVersion;
+}
+
 export const stationSetup = setup({
   types: {
     context: {} as StationContext,
@@ -63,18 +72,15 @@ export const stationSetup = setup({
       context.command === 'start' && (context.verify?.databaseBehind !== undefined || context.upgrade?.dbUpgradePending === true),
     newerAnnounced: ({ context }, output: CheckUpgradeOutput) => isOffered(output, context.allowDowngrade),
     upgradeRequestedAndOffered: ({ context }, output: CheckUpgradeOutput) =>
-      context.command === 'upgrade' && isOffered(output, context.allowDowngrade),
+      context.command === 'upgrade' && isOffered(output, context.allowDowngrade, context.ignoreRollout === true),
     launchedToApply: (_, params: LaunchParams) => params.command === 'start',
     launchedToRollback: (_, params: LaunchParams) => params.command === 'rollback',
-    dbRetryPending: ({ context }, params: LaunchParams) =>
-      context.upgrade?.dbUpgradePending === true && params.command !== 'rollback',
+    dbRetryPending: ({ context }, params: LaunchParams) => pendingOnInstalled(context, params),
     // The scripts of this release failed dbRetryLimit launches in a row: stop retrying, roll back.
     dbRetriesExhausted: ({ context }, params: LaunchParams) =>
-      context.upgrade?.dbUpgradePending === true &&
-      params.command !== 'rollback' &&
-      (context.upgrade.dbFailures ?? 0) >= (params.dbRetryLimit ?? DEFAULT_DB_RETRY_LIMIT),
+      pendingOnInstalled(context, params) && (context.upgrade?.dbFailures ?? 0) >= (params.dbRetryLimit ?? DEFAULT_DB_RETRY_LIMIT),
     releaseRetryPending: ({ context }, params: LaunchParams) =>
-      context.upgrade?.dbUpgradePending === true && params.command === 'start' && failedOnReleaseFiles(context.error),
+      pendingOnInstalled(context, params) && params.command === 'start' && failedOnReleaseFiles(context.error),
     operatorRollback: ({ context }) => context.upgrade?.rollbackPhase === 'operator',
     dbRollback: ({ context }) => context.upgrade?.rollbackPhase === 'dbUpgrade',
   },
@@ -96,10 +102,12 @@ export const stationSetup = setup({
       patched: output.patched,
       removed: output.removed,
       bytesFetched: output.bytesFetched,
+      bytesReused: output.bytesReused ?? 0,
     })),
     recordUpgradeCheck: assign(({ context }, output: CheckUpgradeOutput) => ({
       latestVersion: output.latestVersion,
       upgradeAvailable: isOffered(output, context.allowDowngrade),
+      rollout: output.rollout ?? null,
       warnings: output.warning === undefined ? context.warnings : [...context.warnings, output.warning],
     })),
     beginUpgrade: assign(({ context }) => ({ upgrade: newUpgrade(context) })),
@@ -114,6 +122,7 @@ export const stationSetup = setup({
     recordStage: assign(({ context }, output: StageOutput) => ({
       upgrade: withUpgrade(context, { staged: output }),
       bytesFetched: context.bytesFetched + output.bytesFetched,
+      bytesReused: (context.bytesReused ?? 0) + (output.bytesReused ?? 0),
     })),
     recordApply: assign(({ context }, output: ApplyOutput) => ({
       upgrade: withUpgrade(context, { applied: output }),
@@ -152,7 +161,9 @@ export const stationSetup = setup({
         message:
           context.online === false
             ? `the upgrade server is not reachable (${context.offlineReason ?? 'offline'}): nothing to upgrade to`
-            : `no newer version than ${context.installedVersion} is announced (latest: ${context.latestVersion ?? 'none'}): nothing to upgrade`,
+            : context.rollout !== null && !context.rollout.included
+              ? `${describeRollout(context.rollout)}: nothing to upgrade (a supervisor may take it with upgrade --ignore-rollout)`
+              : `no newer version than ${context.installedVersion} is announced (latest: ${context.latestVersion ?? 'none'}): nothing to upgrade`,
       },
     })),
     failOfflineDamage: assign((_, verify: VerifyOutput) => ({

@@ -8,3 +8,7 @@ export type { StoreLog } from './open-state-database.js';
 export { createSqliteDataSource } from './data-source.js';
 export type { MigrationClass, SqliteDataSourceOptions } from './data-source.js';
 export { STATE_ENTITIES, STATE_MIGRATIONS } from './state-entities.js';
+export { DEFAULT_OUTBOX_CAPS, planOutboxTrim } from './outbox.js';
+export type { Outbox, OutboxBatch, OutboxCaps } from './outbox.js';
+export { openSqliteOutbox } from './sqlite-outbox.js';
+export { createMemoryOutbox } from './memory-outbox.js';

@@ -2,6 +2,7 @@
 // itself comes only from migrations; these schemas map rows to objects and never synchronize.
 import { EntitySchema } from 'typeorm';
 import { CreateStateTables1764201600000 } from '../../migrations/1764201600000-CreateStateTables.js';
+import { CreateFleetOutbox1764633600000 } from '../../migrations/1764633600000-CreateFleetOutbox.js';
 import type { MigrationClass } from './data-source.js';
 
 /** A row of `upgrader_snapshot` (only id 1 exists). */
@@ -82,4 +83,4 @@ export const KvEntity = new EntitySchema<KvRow>({
 export const STATE_ENTITIES = [SnapshotEntity, TransitionEntity, KvEntity];
 
 /** Every migration of the state database, oldest first. */
-export const STATE_MIGRATIONS: MigrationClass[] = [CreateStateTables1764201600000];
+export const STATE_MIGRATIONS: MigrationClass[] = [CreateStateTables1764201600000, CreateFleetOutbox1764633600000];

@@ -2,6 +2,7 @@
 // manifest, the transition log. Takes no lock: SQLite's WAL lets a reader see the last commit.
 import { existsSync } from 'node:fs';
 import type { StationContext } from '../machines/station-machine.js';
+import type { RolloutStatus } from '../rollout/decide-rollout.js';
 import { MACHINE_VERSION } from '../machines/station-machine.js';
 import { DataSource } from 'typeorm';
 import { openSqliteSnapshotStore, type TransitionRecord } from '../persistence/index.js';
@@ -17,6 +18,8 @@ export interface StationStatus {
   state: string | null;
   latestVersion: string | null;
   upgradeAvailable: boolean;
+  /** The staged rollout as the last check found it (DESIGN §13); null without a rollout document. */
+  rollout: RolloutStatus | null;
   restartRequired: boolean;
   lastRun: { at: string; command: string; runId: string } | null;
   error: StationContext['error'];
@@ -55,6 +58,7 @@ export async function readStationStatus(clientDir: string): Promise<StationStatu
     state: null,
     latestVersion: null,
     upgradeAvailable: false,
+    rollout: null,
     restartRequired: false,
     lastRun: null,
     error: null,
@@ -78,6 +82,7 @@ export async function readStationStatus(clientDir: string): Promise<StationStatu
     status.state = String(snapshot.value);
     status.latestVersion = snapshot.context.latestVersion;
     status.upgradeAvailable = snapshot.context.upgradeAvailable;
+    status.rollout = snapshot.context.rollout ?? null;
     status.restartRequired = status.state === 'staged';
     status.error = snapshot.context.error;
     status.patched = snapshot.context.patched;

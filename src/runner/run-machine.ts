@@ -7,6 +7,7 @@ import { describeResult, type RunResult } from '../machines/run-result.js';
 import { createStationActors, type StationServices } from '../machines/station-services.js';
 import { SNAPSHOT_SCHEMA_VERSION, type SnapshotStore, type TransitionRecord } from '../persistence/index.js';
 import type { Logger } from '../services/logger.js';
+import { classifyError, errorMessage } from '../errors.js';
 import { countRestore, giveUpOn, resetCrashLoop } from './crash-loop.js';
 
 type StationSnapshot = SnapshotFrom<typeof stationMachine>;
@@ -53,16 +54,20 @@ export function summarizeContext(context: StationContext): Record<string, unknow
     patched: context.patched,
     removed: context.removed,
     bytesFetched: context.bytesFetched,
+    bytesReused: context.bytesReused ?? 0,
     error: context.error,
+    ...(context.rollout === null || context.rollout === undefined ? {} : { rollout: context.rollout }),
+    // `upgrade --ignore-rollout` stays in the station's history (DESIGN §13).
+    ...(context.ignoreRollout === true ? { ignoreRollout: true } : {}),
   };
 }
 
-async function restore(store: SnapshotStore, logger: Logger): Promise<StationSnapshot | undefined> {
+async function restore(store: SnapshotStore, logger: Logger, params: LaunchParams): Promise<StationSnapshot | undefined> {
   let persisted;
   try {
     persisted = await store.load();
   } catch (error) {
-    logger.warn(`could not read the persisted state, starting a fresh cycle: ${(error as Error).message}`);
+    logger.warn(`could not read the persisted state, starting a fresh cycle: ${errorMessage(error)}`);
     return undefined;
   }
   if (persisted === undefined) return undefined;
@@ -78,6 +83,12 @@ async function restore(store: SnapshotStore, logger: Logger): Promise<StationSna
     return undefined;
   }
   const value = String(snapshot.value);
+  const target = snapshot.context.upgrade?.targetVersion;
+  if ((value === 'dbUpgrade' || value === 'done') && target !== undefined && params.installedVersion !== target) {
+    // Past the commit point MANIFEST.MF names the target: if it does not, lib/ is not what this state assumes.
+    logger.warn(`interrupted in '${value}' of the upgrade to ${target}, but MANIFEST.MF names ${params.installedVersion}: not resuming, starting a fresh cycle`);
+    return undefined;
+  }
   if (!RESTING_STATES.has(value) && !(UPGRADE_STATES as readonly string[]).includes(value) && snapshot.context.upgrade === null) {
     // The startup steps only read and repair: a fresh cycle re-syncs the manifest (a hotfix may have
     // been published meanwhile) and still resumes the parts already downloaded, so nothing is lost.
@@ -91,7 +102,7 @@ async function restore(store: SnapshotStore, logger: Logger): Promise<StationSna
 export async function runMachine(options: RunMachineOptions): Promise<RunResult> {
   const { store, logger, runId, params } = options;
   const now = options.now ?? (() => new Date());
-  const restored = await restore(store, logger);
+  const restored = await restore(store, logger, params);
   let services = options.services;
   if (restored !== undefined && !RESTING_STATES.has(String(restored.value))) {
     const state = String(restored.value);
@@ -109,6 +120,8 @@ export async function runMachine(options: RunMachineOptions): Promise<RunResult>
   let lastContext = restored === undefined ? '' : JSON.stringify(restored.context);
 
   const persist = (event: { type: string }, snapshot: StationSnapshot) => {
+    // A machine that stopped on a thrown action keeps its last good snapshot: the next run resumes there.
+    if (snapshot.status === 'error') return;
     const value = String(snapshot.value);
     const contextJson = JSON.stringify(snapshot.context);
     if (value === lastValue && contextJson === lastContext) return;
@@ -129,7 +142,7 @@ export async function runMachine(options: RunMachineOptions): Promise<RunResult>
       .then(() =>
         store.save({ schemaVersion: SNAPSHOT_SCHEMA_VERSION, machineVersion: MACHINE_VERSION, snapshot: persisted }, record),
       )
-      .catch((error: unknown) => logger.error(`could not persist state ${value}: ${(error as Error).message}`));
+      .catch((error: unknown) => logger.error(`could not persist state ${value}: ${errorMessage(error)}`));
   };
 
   const actor = createActor(machine, {
@@ -143,13 +156,18 @@ export async function runMachine(options: RunMachineOptions): Promise<RunResult>
     },
   });
 
-  const rested = new Promise<StationSnapshot>((resolve) => {
+  // Resolves with the resting snapshot, or with the error when an action threw (XState's error
+  // status, from which no event moves the machine again): the run then ends with that error's code.
+  const rested = new Promise<StationSnapshot | { thrown: unknown }>((resolve) => {
     let armed = false;
     actor.subscribe({
       next: (snapshot) => {
         if (armed && isResting(snapshot)) resolve(snapshot);
       },
-      error: (error) => logger.error(`machine error: ${String(error)}`),
+      error: (error) => {
+        logger.error(`machine error in state ${lastValue ?? '(new)'}: ${errorMessage(error)}`);
+        resolve({ thrown: error });
+      },
     });
     actor.start();
     // A machine restored at rest starts a new cycle; one restored mid-step re-runs that step.
@@ -161,6 +179,11 @@ export async function runMachine(options: RunMachineOptions): Promise<RunResult>
   const final = await rested;
   actor.stop();
   await saving;
+  if ('thrown' in final) {
+    const snapshot = actor.getSnapshot();
+    const error = classifyError(final.thrown, 'IO_FAILED');
+    return describeResult(params.command, String(snapshot.value), { ...snapshot.context, error });
+  }
   await resetCrashLoop(store).catch(() => undefined);
   return describeResult(params.command, String(final.value), final.context);
 }

@@ -5,8 +5,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { InspectionEvent } from 'xstate';
 import { loadConfig, type UpgraderConfig } from '../config/load-config.js';
-import { SETTINGS } from '../config/settings.js';
-import { redactUrl, toErrorInfo, type ErrorInfo } from '../errors.js';
+import { retryPolicy, SETTINGS } from '../config/settings.js';
+import { redactUrl, toErrorInfo, UpgradeError, type ErrorInfo } from '../errors.js';
 import { exitCodeFor, type RunResult } from '../machines/run-result.js';
 import type { CycleCommand } from '../machines/station-machine.js';
 import { openSqliteSnapshotStore, type SnapshotStore } from '../persistence/index.js';
@@ -16,11 +16,15 @@ import { createHttpClient } from '../services/http-client.js';
 import { readLocalManifest } from '../services/local-manifest.js';
 import { createFileLogger, type LogLevel } from '../services/logger.js';
 import { loadPublicKey, type TrustedKey } from '../services/manifest-signature.js';
-import { acquireStationLock } from '../services/station-lock.js';
+import { isSameStation, stationIdentity } from '../services/station-identity.js';
+import { acquireStationLock, assertNoSymlinksInUpgradeDir, assertStationWritable, type StationLock } from '../services/station-lock.js';
 import { treeSize } from '../services/copy-tree.js';
 import { runMachine } from './run-machine.js';
 import { stationClientDb } from './station-client-db.js';
 import { createStationServices, stationPaths } from './station-services-impl.js';
+import { stationIdOf } from './station-id.js';
+import { rolloutUrlOf } from '../services/check-rollout.js';
+import { sendRunToFleet } from './fleet-run-hook.js';
 
 /** Options of a station command (library and CLI). */
 export interface StationCommandOptions {
@@ -32,6 +36,8 @@ export interface StationCommandOptions {
   env?: Record<string, string | undefined>;
   /** Skip the network. */
   offline?: boolean;
+  /** `upgrade --ignore-rollout`: take the announced version though the staged rollout does not offer it here. */
+  ignoreRollout?: boolean;
   /** Detail of registration.log; default info. */
   logLevel?: LogLevel;
   /** Echo log lines at or above this level to stderr. */
@@ -53,6 +59,7 @@ function restingResult(command: string, state: string, error: ErrorInfo | null, 
     patched: [],
     removed: [],
     bytesFetched: 0,
+    bytesReused: 0,
     warnings: [],
     error,
   };
@@ -81,6 +88,42 @@ function latestSeenKey(metadataUrl: string | undefined): string {
   return `latest-version-seen:${redactUrl(metadataUrl ?? '')}`;
 }
 
+/** The store of a run that may lose its lock: once the lock is not ours, every write is refused. */
+function guardStore(store: SnapshotStore, lock: StationLock, onLost: () => void): SnapshotStore {
+  const guarded = async <T>(write: () => Promise<T>): Promise<T> => {
+    if (!(await lock.held())) {
+      onLost();
+      throw new UpgradeError('LOCKED', 'this run lost the station lock to another run (it was paused or its lock removed): it stops without writing state');
+    }
+    return write();
+  };
+  return {
+    load: () => store.load(),
+    history: (options) => store.history(options),
+    getValue: (key) => store.getValue(key),
+    close: () => store.close(),
+    save: (snapshot, transition) => guarded(() => store.save(snapshot, transition)),
+    append: (transition) => guarded(() => store.append(transition)),
+    clearSnapshot: () => guarded(() => store.clearSnapshot()),
+    setValue: (key, value) => guarded(() => store.setValue(key, value)),
+  };
+}
+
+const IDENTITY_KEY = 'station-identity';
+
+/** Records this station in its state database; a snapshot of another station is dropped (returns why). */
+async function adoptStation(store: SnapshotStore, clientDir: string): Promise<string | undefined> {
+  const identity = await stationIdentity(clientDir);
+  const recorded = await store.getValue(IDENTITY_KEY);
+  let warning: string | undefined;
+  if (!isSameStation(recorded, identity)) {
+    warning = `the state database in ${clientDir}/.upgrade belongs to another station (${recorded ?? ''}): its saved state is ignored and a fresh cycle starts — .upgrade/ must not be shared or copied between stations`;
+    await store.clearSnapshot();
+  }
+  if (recorded !== JSON.stringify(identity)) await store.setValue(IDENTITY_KEY, JSON.stringify(identity));
+  return warning;
+}
+
 /** Runs `start` or `upgrade` for a station; never throws — failures come back with their exit code. */
 export async function runStationCommand(command: CycleCommand, options: StationCommandOptions): Promise<RunResult> {
   let config: UpgraderConfig;
@@ -104,27 +147,51 @@ export async function runStationCommand(command: CycleCommand, options: StationC
     bindings: { run: runId, command },
     ...(options.echoLevel === undefined ? {} : { echoLevel: options.echoLevel }),
   });
+  // A log that could not be written is a warning of the run, never its failure.
+  const noted = (result: RunResult): RunResult =>
+    logger.failures.length === 0 ? result : { ...result, warnings: [...result.warnings, ...logger.failures] };
   for (const warning of config.warnings) logger.warn(warning);
-  let release: (() => Promise<void>) | undefined;
+  let lock: StationLock | undefined;
+  let lost = false;
   let store: SnapshotStore | undefined;
+  let outcome: RunResult | undefined;
+  const startedAt = Date.now();
   const pool = createHashPool();
+  let known: string | null = null;
   try {
     const installed = await readLocalManifest(config.clientDir);
     const installedVersion = installed.manifest.version;
+    known = installedVersion;
     if (config.environment.toUpperCase() === 'LOCAL') {
       logger.warn('environment=LOCAL: validation and patching skipped, as in MOSIP');
-      return { ...restingResult(command, 'ready', null, installedVersion), warnings: ['environment=LOCAL: validation skipped'] };
+      return noted({ ...restingResult(command, 'ready', null, installedVersion), warnings: ['environment=LOCAL: validation skipped'] });
     }
     if (trusted === undefined) {
       logger.warn(`no public key configured (${SETTINGS.publicKey.property} / --public-key): manifests are checked by hash only, as in MOSIP 1.2; a server or man in the middle can change them`);
     } else {
       logger.info(`manifests must be signed: public key ${trusted.file}`);
     }
-    release = await acquireStationLock(paths.upgradeDir, command, logger);
+    await assertStationWritable(config.clientDir);
+    await assertNoSymlinksInUpgradeDir(paths.upgradeDir);
+    lock = await acquireStationLock(paths.upgradeDir, command, logger);
     store = await openSqliteSnapshotStore(paths.stateDb, { log: (level, message) => logger[level](message) });
-    const openStore = store;
+    const openStore = guardStore(store, lock, () => (lost = true));
+    const foreign = await adoptStation(openStore, config.clientDir);
+    if (foreign !== undefined) logger.warn(foreign);
     const seenKey = latestSeenKey(config.metadataUrl ?? config.serverUrl);
     const latestSeen = { get: () => openStore.getValue(seenKey), set: (version: string) => openStore.setValue(seenKey, version) };
+    // The highest serial of a trusted rollout.json at this URL: an older document is a replay.
+    const serialKey = `rollout-serial:${redactUrl(rolloutUrlOf(config.metadataUrl ?? config.serverUrl ?? 'http://unset.invalid/'))}`;
+    const rollout = {
+      stationId: await stationIdOf(openStore),
+      serials: {
+        get: async () => {
+          const serial = Number(await openStore.getValue(serialKey));
+          return Number.isSafeInteger(serial) ? serial : undefined;
+        },
+        set: (serial: number) => openStore.setValue(serialKey, String(serial)),
+      },
+    };
     const clientDb = stationClientDb(config, options.env ?? process.env);
     const dbKey = `client-db-version:${clientDb.kind}`;
     const dbVersionMemory = { get: () => openStore.getValue(dbKey), set: (version: string) => openStore.setValue(dbKey, version) };
@@ -132,7 +199,7 @@ export async function runStationCommand(command: CycleCommand, options: StationC
     const client = createHttpClient({
       connectTimeoutMs: config.connectTimeoutMs,
       readTimeoutMs: config.readTimeoutMs,
-      retry: { retries: config.retries, baseDelayMs: 500, maxDelayMs: 30_000 },
+      retry: retryPolicy(config),
       env: options.env ?? process.env,
       ...(caFile === undefined ? {} : { caFile }),
     });
@@ -141,7 +208,15 @@ export async function runStationCommand(command: CycleCommand, options: StationC
       offline: options.offline === true,
     });
     const result = await runMachine({
-      params: { command, runId, installedVersion, offline: options.offline === true, allowDowngrade: config.allowDowngrade, dbRetryLimit: config.crashLoopLimit },
+      params: {
+        command,
+        runId,
+        installedVersion,
+        offline: options.offline === true,
+        allowDowngrade: config.allowDowngrade,
+        dbRetryLimit: config.crashLoopLimit,
+        ...(options.ignoreRollout === true ? { ignoreRollout: true } : {}),
+      },
       progress: () => progressFingerprint(paths.upgradeDir),
       crashLoopLimit: config.crashLoopLimit,
       services: createStationServices({
@@ -150,28 +225,42 @@ export async function runStationCommand(command: CycleCommand, options: StationC
         pool,
         logger,
         latestSeen,
+        rollout,
         clientDb,
         dbVersionMemory,
         ...(trusted === undefined ? {} : { trusted }),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       }),
-      store,
+      store: openStore,
       logger,
       runId,
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     });
+    if (lost || !(await lock.held())) {
+      // Another run owns the station now: what this one did is not the station's story (exit 40).
+      const info = toErrorInfo(new UpgradeError('LOCKED', `${command} lost the station lock to another run while it was paused; it stopped without writing state — that run's result is the station's`), 'LOCKED');
+      logger.warn(info.message);
+      return noted(restingResult(command, 'failed', info, installedVersion));
+    }
     logger.info(`${command} finished in state ${result.state} with exit code ${result.exitCode}`, {
       error: result.error?.message ?? null,
     });
-    return result;
+    outcome = noted(foreign === undefined ? result : { ...result, warnings: [foreign, ...result.warnings] });
+    return outcome;
   } catch (error) {
     const info = toErrorInfo(error, 'IO_FAILED');
     logger.error(`${command} failed: ${info.message}`, { code: info.code });
-    return failure(command, info);
+    outcome = noted(restingResult(command, 'failed', info, known));
+    return outcome;
   } finally {
     await pool.close();
+    const transitions = store === undefined ? [] : await store.history({ runId, order: 'oldest' }).catch(() => []);
     await store?.close();
-    await release?.();
+    // Still under the station lock: the outbox is written by one run at a time.
+    if (store !== undefined && outcome !== undefined && !lost) {
+      await sendRunToFleet({ config, stateDb: paths.stateDb, result: outcome, transitions, startedAt, logger });
+    }
+    await lock?.release();
     logger.close();
   }
 }

@@ -3,11 +3,13 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Got } from 'got';
 import type { UpgraderConfig } from '../config/load-config.js';
+import { retryPolicy } from '../config/settings.js';
 import { ConfigError, redactUrl } from '../errors.js';
 import type { StationServices, VerifyOutput } from '../machines/station-services.js';
 import type { ClientDbAdapter } from '../services/client-db/client-db-port.js';
 import { applyStaged } from '../services/apply-staged.js';
 import { backupStation } from '../services/backup-station.js';
+import type { SerialMemory } from '../services/check-rollout.js';
 import { checkUpgrade, type LatestSeenMemory } from '../services/check-upgrade.js';
 import { finishUpgrade } from '../services/finish-upgrade.js';
 import { rollbackStation } from '../services/rollback-station.js';
@@ -61,6 +63,8 @@ export interface ServiceDeps {
   trusted?: TrustedKey;
   /** Remembers the highest version the server announced (freeze detection). */
   latestSeen?: LatestSeenMemory;
+  /** This station's id and the highest rollout serial it trusted: the staged-rollout check (DESIGN §13). */
+  rollout?: { stationId: string; serials: SerialMemory };
   onProgress?: (progress: DownloadProgress) => void;
   /** The station's client database (SQLite or Derby); opened only when there is database work. */
   clientDb: ClientDbAdapter;
@@ -84,8 +88,9 @@ export function createStationServices(deps: ServiceDeps): StationServices {
   const { config, client, pool, logger } = deps;
   const trust = deps.trusted === undefined ? {} : { trusted: deps.trusted };
   const paths = stationPaths(config.clientDir);
-  const retry = { retries: config.retries, baseDelayMs: 500, maxDelayMs: 30_000 };
+  const retry = retryPolicy(config);
   const progress = deps.onProgress === undefined ? {} : { onProgress: deps.onProgress };
+  const limits = { maxFileSize: config.maxFileSize, freeSpaceReserve: config.freeSpaceReserve, deadlineMs: config.fileDeadlineMs };
   const rollbackDeps = {
     clientDir: config.clientDir,
     upgradeDir: paths.upgradeDir,
@@ -138,8 +143,10 @@ export function createStationServices(deps: ServiceDeps): StationServices {
         concurrency: config.concurrency,
         retry,
         logger,
+        limits,
         ...progress,
         signal,
+        wholeFiles: config.wholeFiles,
       });
     },
     checkUpgrade: (input, signal) =>
@@ -150,6 +157,7 @@ export function createStationServices(deps: ServiceDeps): StationServices {
           versionMappings: config.versionMappings,
           logger,
           ...(deps.latestSeen === undefined ? {} : { latestSeen: deps.latestSeen }),
+          ...(deps.rollout === undefined ? {} : { rollout: { ...deps.rollout, channel: config.channel, trusted: deps.trusted } }),
           signal,
         },
         input.installedVersion,
@@ -180,9 +188,11 @@ export function createStationServices(deps: ServiceDeps): StationServices {
           concurrency: config.concurrency,
           retry,
           logger,
+          limits,
           ...trust,
           ...progress,
           signal,
+          wholeFiles: config.wholeFiles,
         },
         input,
       ),

@@ -2,11 +2,14 @@
 // reg-client.zip and maven-metadata.xml — built aside and swapped in, so a server never shows
 // a half-written release, and re-publishing a version (a hotfix) rewrites it in place. With a
 // signing key, MANIFEST.MF.sig (DESIGN §10) is built in the same folder, so it is swapped in with it.
-import type { KeyObject } from 'node:crypto';
+// Every file of 64 KiB or more gets a block index (blockmap/<name>.blockmap, DESIGN §13) whose
+// SHA-256 its MANIFEST.MF section names, for stations' differential downloads.
+import { createHash, type KeyObject } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { ConfigError, UpgradeError } from '../errors.js';
+import { BLOCK_INDEX_ATTRIBUTE, blockIndexSegments, indexBlocks, MIN_INDEXED_SIZE, serializeBlockIndex } from '../formats/block-index.js';
 import { createManifest, serializeManifest } from '../formats/manifest.js';
 import {
   formatLastUpdated,
@@ -26,6 +29,8 @@ import { swapDirectory } from './durable-fs.js';
 import { isInside } from './path-inside.js';
 import { loadSigningKey, signManifest } from './sign-manifest.js';
 import { writeReleaseZip } from './write-release-zip.js';
+import type { RolloutDocument } from '../rollout/rollout-document.js';
+import { readRolloutFile, requireSigningToWiden, rolloutPaths, updateRolloutFile, type RolloutFile } from './rollout-file.js';
 
 /** Options of publishRelease. */
 export interface PublishOptions {
@@ -48,6 +53,11 @@ export interface PublishOptions {
    * partial releases; a real release published this way can brick every station that takes it.
    */
   unchecked?: boolean | undefined;
+  /**
+   * Share of stations a new version starts at (rollout.json, DESIGN §13). Absent: 100 % when the
+   * server already has a rollout document, and no document at all when it has none (as before).
+   */
+  rolloutPercent?: number | undefined;
 }
 
 /** What publishRelease laid out. */
@@ -62,6 +72,8 @@ export interface PublishedRelease {
   zipPath: string;
   /** The version maven-metadata.xml now offers (this one, unless an older one was re-published). */
   latest: string;
+  /** The rollout document written for this version, or null when publish left rollout.json alone. */
+  rollout: RolloutDocument | null;
 }
 
 /** Coordinates of the metadata, as MOSIP's server publishes them. */
@@ -74,6 +86,7 @@ interface PreparedPublish {
   version: string;
   signKey: KeyObject | undefined;
   files: ReleaseFile[];
+  outRoot: string;
   serverDir: string;
   metadataPath: string;
   problems: ReleaseProblem[];
@@ -94,6 +107,10 @@ async function preparePublish(options: PublishOptions): Promise<PreparedPublish>
   const serverDir = path.join(outRoot, REGISTRATION_CLIENT_IDS.artifactId);
   const metadataPath = path.join(serverDir, 'maven-metadata.xml');
   const existing = await readMetadata(metadataPath); // a corrupt file stops publish before anything is written
+  const rolloutBefore = await readRolloutFile(outRoot); // so does a corrupt rollout.json
+  if (rolloutBefore?.signed === true && signKey === undefined) {
+    requireSigningToWiden(rolloutBefore, nextRollout(rolloutBefore, version, options.rolloutPercent) ?? rolloutBefore.document, signKey, rolloutPaths(outRoot).document);
+  }
   const problems =
     options.unchecked === true
       ? []
@@ -106,7 +123,7 @@ async function preparePublish(options: PublishOptions): Promise<PreparedPublish>
           signKey,
           publicKey,
         });
-  return { version, signKey, files, serverDir, metadataPath, problems };
+  return { version, signKey, files, outRoot, serverDir, metadataPath, problems };
 }
 
 /** Runs every check publish runs (`publish --check`) and writes nothing; empty when the release is safe. */
@@ -119,7 +136,7 @@ export async function checkPublish(options: PublishOptions): Promise<ReleaseProb
  * A release that would break stations (checkRelease) is refused with RELEASE_REFUSED (exit 65).
  */
 export async function publishRelease(options: PublishOptions): Promise<PublishedRelease> {
-  const { version, signKey, files, serverDir, metadataPath, problems } = await preparePublish(options);
+  const { version, signKey, files, outRoot, serverDir, metadataPath, problems } = await preparePublish(options);
   if (problems.length > 0) throw new ReleaseRefusedError(version, problems);
 
   await fs.mkdir(serverDir, { recursive: true });
@@ -147,12 +164,15 @@ export async function publishRelease(options: PublishOptions): Promise<Published
       if (compromised) throw compromised;
       // The release is complete on disk before maven-metadata.xml offers it.
       await swapDirectory(work, releaseDir);
+      // The rollout gate is in place before maven-metadata.xml announces the version.
+      const rollout = metadata.latest === version ? await startRollout(outRoot, version, options.rolloutPercent, signKey) : null;
       await writeFileAtomic(metadataPath, serializeMavenMetadata(metadata));
       return {
         version,
         releaseDir,
         files: published,
         latest: metadata.latest,
+        rollout,
         manifestPath: path.join(releaseDir, 'MANIFEST.MF'),
         signaturePath: signKey === undefined ? null : path.join(releaseDir, 'MANIFEST.MF.sig'),
         zipPath: path.join(releaseDir, 'reg-client.zip'),
@@ -168,16 +188,24 @@ export async function publishRelease(options: PublishOptions): Promise<Published
 /** Copies and hashes every file into `work`, then writes MANIFEST.MF (+ .sig) and the zip; all fsynced. */
 async function buildRelease(work: string, version: string, files: ReleaseFile[], signKey: KeyObject | undefined): Promise<PublishedRelease['files']> {
   await fs.mkdir(path.join(work, 'lib'), { recursive: true });
-  const published = await mapLimit(files, COPY_CONCURRENCY, async (file) => {
+  const copied = await mapLimit(files, COPY_CONCURRENCY, async (file) => {
     const copy = path.join(work, 'lib', ...file.name.split('/'));
     await fs.mkdir(path.dirname(copy), { recursive: true });
     await fs.copyFile(file.source, copy);
     await fsyncPath(copy);
     // Hash the copy, not the source: the manifest describes exactly the bytes the server holds.
     const [hash, stats] = await Promise.all([sha256File(copy), fs.stat(copy)]);
-    return { name: file.name, hash, size: stats.size };
+    const blockIndex = await writeBlockIndex(work, file.name, copy, stats.size);
+    return { name: file.name, hash, size: stats.size, blockIndex };
   });
-  const manifest = serializeManifest(createManifest(version, published));
+  const published = copied.map(({ name, hash, size }) => ({ name, hash, size }));
+  const sections = copied.map(({ name, hash, size, blockIndex }) => ({
+    name,
+    hash,
+    size,
+    extra: blockIndex === undefined ? [] : [[BLOCK_INDEX_ATTRIBUTE, blockIndex] as [string, string]],
+  }));
+  const manifest = serializeManifest(createManifest(version, sections));
   await fs.writeFile(path.join(work, 'MANIFEST.MF'), manifest);
   if (signKey !== undefined) {
     // Signed over the very bytes just written: what the server serves is what was signed.
@@ -189,12 +217,53 @@ async function buildRelease(work: string, version: string, files: ReleaseFile[],
   await writeReleaseZip(zipPath, manifest, published.map(({ name }) => ({ name, path: path.join(work, 'lib', ...name.split('/')) })));
   await fsyncPath(path.join(work, 'MANIFEST.MF'));
   await fsyncPath(zipPath);
-  for (const dir of new Set(published.map(({ name }) => path.dirname(path.join(work, 'lib', ...name.split('/')))))) {
+  const written = copied.flatMap(({ name, blockIndex }) => [
+    path.join(work, 'lib', ...name.split('/')),
+    ...(blockIndex === undefined ? [] : [path.join(work, ...blockIndexSegments(name))]),
+  ]);
+  for (const dir of new Set(written.map((file) => path.dirname(file)))) {
     await fsyncPath(dir);
   }
   await fsyncPath(path.join(work, 'lib'));
   await fsyncPath(work);
   return published;
+}
+
+/** Writes blockmap/<name>.blockmap for a file large enough to gain from differential downloads (DESIGN §13); returns its SHA-256. */
+async function writeBlockIndex(work: string, name: string, copy: string, size: number): Promise<string | undefined> {
+  if (size < MIN_INDEXED_SIZE) return undefined;
+  const bytes = serializeBlockIndex(indexBlocks(await fs.readFile(copy)));
+  const target = path.join(work, ...blockIndexSegments(name));
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  await fs.writeFile(target, bytes);
+  await fsyncPath(target);
+  return createHash('sha256').update(bytes).digest('hex').toUpperCase();
+}
+
+/**
+ * The rollout document after publishing `version`, or undefined to leave it alone: a new version
+ * starts at `percent` (default 100) unpaused, keeping the standing channel shares; re-publishing
+ * the version under rollout (a hotfix) keeps its state, unless a percent is given.
+ */
+export function nextRollout(current: RolloutFile | undefined, version: string, percent: number | undefined): Omit<RolloutDocument, 'serial'> | undefined {
+  if (current === undefined) return percent === undefined ? undefined : { version, percent, paused: false, channels: {} };
+  const { serial: _serial, ...document } = current.document;
+  if (document.version === version) return percent === undefined ? undefined : { ...document, percent };
+  return { version, percent: percent ?? 100, paused: false, channels: document.channels };
+}
+
+async function startRollout(root: string, version: string, percent: number | undefined, signKey: KeyObject | undefined): Promise<RolloutDocument | null> {
+  if (nextRollout(await readRolloutFile(root), version, percent) === undefined) return null;
+  const file = await updateRolloutFile(
+    root,
+    (current) => {
+      const next = nextRollout(current, version, percent) ?? current?.document ?? { version, percent: 100, paused: false, channels: {} };
+      requireSigningToWiden(current, next, signKey, rolloutPaths(root).document);
+      return next;
+    },
+    { signKey },
+  );
+  return file?.document ?? null;
 }
 
 /**

@@ -1,6 +1,7 @@
 // A small static file server for demos and tests (DESIGN §9): what nginx does in production —
-// byte ranges, strong ETags, conditional requests — with nothing served from outside the root.
-import { createHash } from 'node:crypto';
+// byte ranges (several per request as multipart/byteranges), strong ETags, conditional requests —
+// with nothing served from outside the root.
+import { createHash, randomBytes } from 'node:crypto';
 import { constants as fsConstants, type BigIntStats } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -138,6 +139,10 @@ async function answerFile(
     res.writeHead(416, { ...headers, 'Content-Range': `bytes */${size}`, 'Content-Length': 0 }).end();
     return;
   }
+  if (decision.kind === 'multipart') {
+    await answerMultipart(req, res, file, headers, decision.ranges, size);
+    return;
+  }
   const [start, end] = decision.kind === 'partial' ? [decision.start, decision.end] : [0, size - 1];
   if (decision.kind === 'partial') headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
   headers['Content-Length'] = end - start + 1;
@@ -148,6 +153,42 @@ async function answerFile(
   }
   // autoClose false: the handle belongs to handle(), which closes it after the pipeline.
   const body = file.createReadStream({ start, end, autoClose: false });
+  await pipeline(body, res);
+}
+
+// Several ranges in one answer (RFC 9110 §14.6), as nginx sends them: what differential downloads ask for.
+async function answerMultipart(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  file: fs.FileHandle,
+  headers: http.OutgoingHttpHeaders,
+  ranges: ReadonlyArray<{ start: number; end: number }>,
+  size: number,
+): Promise<void> {
+  const boundary = randomBytes(12).toString('hex');
+  const partHeader = (range: { start: number; end: number }): string =>
+    `\r\n--${boundary}\r\nContent-Type: ${String(headers['Content-Type'])}\r\nContent-Range: bytes ${range.start}-${range.end}/${size}\r\n\r\n`;
+  const closing = `\r\n--${boundary}--\r\n`;
+  const length = ranges.reduce((sum, range) => sum + Buffer.byteLength(partHeader(range)) + range.end - range.start + 1, Buffer.byteLength(closing));
+  res.writeHead(206, { ...headers, 'Content-Type': `multipart/byteranges; boundary=${boundary}`, 'Content-Length': length });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  // Positional reads: one read stream per range would pile a close listener per range on the handle.
+  async function* body(): AsyncGenerator<Buffer> {
+    for (const range of ranges) {
+      yield Buffer.from(partHeader(range));
+      for (let at = range.start; at <= range.end; ) {
+        const piece = Buffer.alloc(Math.min(64 * 1024, range.end - at + 1));
+        const { bytesRead } = await file.read(piece, 0, piece.length, at);
+        if (bytesRead === 0) throw new Error('file shrank while it was served');
+        at += bytesRead;
+        yield piece.subarray(0, bytesRead);
+      }
+    }
+    yield Buffer.from(closing);
+  }
   await pipeline(body, res);
 }
 

@@ -4,7 +4,7 @@
 // same upgrade cycle reuses its own complete backup or redoes its own incomplete one.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { BackupError, UpgradeError } from '../errors.js';
+import { BackupError, errorMessage, UpgradeError } from '../errors.js';
 import type { BackupOutput, UpgradeStepInput } from '../machines/station-services.js';
 import { fsyncDir, writeFileAtomic } from './atomic-file.js';
 import { copyTree, treeSize } from './copy-tree.js';
@@ -174,7 +174,7 @@ export async function backupStation(deps: BackupDeps, input: UpgradeStepInput): 
         details: { path: dir },
       });
     }
-    throw new BackupError('BACKUP_FAILED', `backup to ${dir} failed: ${(error as Error).message}; lib/ is untouched`, {
+    throw new BackupError('BACKUP_FAILED', `backup to ${dir} failed: ${errorMessage(error)}; lib/ is untouched`, {
       cause: error,
       details: { path: dir },
     });

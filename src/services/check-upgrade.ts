@@ -7,6 +7,7 @@ import { redactUrl } from '../errors.js';
 import { parseMavenMetadata } from '../formats/maven-metadata.js';
 import { compareVersions, parseVersionMappings, VERSION_MAPPINGS_KEY, type VersionMappings } from '../formats/version.js';
 import type { CheckUpgradeOutput } from '../machines/station-services.js';
+import { checkRollout, type CheckRolloutDeps } from './check-rollout.js';
 import { fetchBytes } from './fetch-resource.js';
 import type { Logger } from './logger.js';
 
@@ -24,6 +25,8 @@ export interface CheckUpgradeDeps {
   logger: Logger;
   /** Remembers the highest version announced so far; absent = no freeze detection. */
   latestSeen?: LatestSeenMemory;
+  /** The station's place in a staged rollout (rollout.json beside the metadata); absent = no rollout check. */
+  rollout?: Pick<CheckRolloutDeps, 'stationId' | 'channel' | 'trusted' | 'serials'>;
   signal?: AbortSignal;
 }
 
@@ -53,9 +56,14 @@ export async function checkUpgrade(deps: CheckUpgradeDeps, installedVersion: str
     deps.logger.warn(warning);
     warnings.push(warning);
   }
-  return warnings.length === 0
-    ? { latestVersion: metadata.latest, comparison }
-    : { latestVersion: metadata.latest, comparison, warning: warnings.join('; ') };
+  const output: CheckUpgradeOutput = { latestVersion: metadata.latest, comparison };
+  // The rollout is read only when a version would be offered: an up-to-date station makes no extra request.
+  if (deps.rollout !== undefined && (comparison > 0 || (comparison < 0 && allowDowngrade))) {
+    const decision = await checkRollout({ ...deps.rollout, client: deps.client, metadataUrl: deps.metadataUrl, logger: deps.logger, signal: deps.signal }, metadata.latest);
+    if (decision.rollout !== null) output.rollout = decision.rollout;
+    if (decision.warning !== undefined) warnings.push(decision.warning);
+  }
+  return warnings.length === 0 ? output : { ...output, warning: warnings.join('; ') };
 }
 
 /** Compares the announced latest with the highest one seen before; remembers a higher one. */

@@ -8,7 +8,9 @@ import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Got, PlainResponse } from 'got';
-import { IntegrityError, NetworkError, UpgradeError, redactUrl } from '../errors.js';
+import { NetworkError, UpgradeError, redactUrl } from '../errors.js';
+import { downloadFailed, hashMismatch, localIoError } from './download-errors.js';
+import { assertRoom, diskFull, fileDeadline, isDiskFull, SPACE_CHECK_EVERY, tooLarge, type DownloadLimits } from './download-limits.js';
 import { commit, discardPart, fsyncFolders, hashIfSized, hashPrefix, readMeta, sizeOf, strongEtag, writeMeta } from './part-file.js';
 import { isRetryable, retryDelay, type RetryPolicy } from './retry-delay.js';
 
@@ -45,6 +47,8 @@ export interface DownloadResult {
   resumed: boolean;
   /** finalPath was already there and right: nothing was fetched. */
   alreadyPresent: boolean;
+  /** Bytes copied from files already on the station (differential downloads, DESIGN §13). */
+  bytesReused?: number;
 }
 
 /** How one download retries, reports and stops. */
@@ -55,6 +59,8 @@ export interface DownloadOptions {
   sleep?: (ms: number) => Promise<void>;
   onProgress?: (progress: DownloadProgress) => void;
   signal?: AbortSignal;
+  /** Size limit without a known size, free-space reserve, per-file deadline. */
+  limits?: DownloadLimits;
 }
 
 /** Options of downloadAll: those of downloadFile plus the pool size. */
@@ -62,6 +68,8 @@ export interface DownloadAllOptions extends DownloadOptions {
   /** Parallel downloads, default 4. */
   concurrency?: number;
   onFileDone?: (result: DownloadResult) => void;
+  /** How one file is fetched; default downloadFile (differential downloads pass their own). */
+  download?: (client: Got, job: DownloadJob, options: DownloadOptions) => Promise<DownloadResult>;
 }
 
 
@@ -87,7 +95,9 @@ interface Attempt {
 
 /** Downloads one file into partPath (resuming), verifies it and renames it to finalPath; safe to run twice. */
 export async function downloadFile(client: Got, job: DownloadJob, options: DownloadOptions): Promise<DownloadResult> {
-  const state: Attempt = { client, job, expected: job.expectedSha256.toUpperCase(), options, fetched: 0, resumed: false };
+  const deadline = fileDeadline(job.label, job.url, options.limits?.deadlineMs, options.signal);
+  const bounded = deadline.signal === undefined ? options : { ...options, signal: deadline.signal };
+  const state: Attempt = { client, job, expected: job.expectedSha256.toUpperCase(), options: bounded, fetched: 0, resumed: false };
   const result = { label: job.label, finalPath: job.finalPath };
   try {
     if ((await hashIfSized(job.finalPath, job.expectedSize)) === state.expected) {
@@ -97,11 +107,22 @@ export async function downloadFile(client: Got, job: DownloadJob, options: Downl
     await rm(job.finalPath, { force: true }); // never leave a wrong file where a verified one is expected
     await mkdir(dirname(job.partPath), { recursive: true });
     await mkdir(dirname(job.finalPath), { recursive: true });
+    await assertRoom(dirname(job.partPath), (job.expectedSize ?? 0) - (await sizeOf(job.partPath)), options.limits?.freeSpaceReserve ?? 0, job.label);
     await fetchWithRetries(state);
     return { ...result, bytesFetched: state.fetched, resumed: state.resumed, alreadyPresent: false };
   } catch (error) {
+    // A full disk must heal by itself: the part goes, so the next launch has room for its log and state.
+    if (isDiskFull(error) || isRefused(error)) await discardPart(job).catch(() => undefined);
+    if (isDiskFull(error)) throw diskFull(job.label, dirname(job.partPath), error);
     throw localIoError(job, error) ?? error;
+  } finally {
+    deadline.clear();
   }
+}
+
+// Refused by a limit (size, free space): retrying cannot help, and the part is not worth keeping.
+function isRefused(error: unknown): boolean {
+  return error instanceof UpgradeError && (error.code === 'DOWNLOAD_TOO_LARGE' || error.details['reason'] === 'free-space-reserve');
 }
 
 async function fetchWithRetries(state: Attempt): Promise<void> {
@@ -118,6 +139,7 @@ async function fetchWithRetries(state: Attempt): Promise<void> {
       return await commit(job);
     } catch (error) {
       options.signal?.throwIfAborted();
+      if (isRefused(error) || isDiskFull(error)) throw error;
       if (error instanceof StalePart || error instanceof CorruptDownload) await discardPart(job);
       if (error instanceof StalePart) continue;
       if (error instanceof CorruptDownload) {
@@ -150,7 +172,7 @@ export async function downloadAll(client: Got, jobs: DownloadJob[], options: Dow
   const worker = async (): Promise<void> => {
     for (let index = next++; index < jobs.length && failure === undefined; index = next++) {
       try {
-        const result = await downloadFile(client, jobs[index] as DownloadJob, { ...options, signal });
+        const result = await (options.download ?? downloadFile)(client, jobs[index] as DownloadJob, { ...options, signal });
         results[index] = result;
         options.onFileDone?.(result);
       } catch (error) {
@@ -216,9 +238,14 @@ async function attemptOnce(state: Attempt): Promise<{ hash: string; size: number
   if (job.expectedSize !== undefined && total !== undefined && total !== job.expectedSize) {
     throw stop(stream, new CorruptDownload(`(not downloaded: the server announced ${total} bytes)`, total));
   }
+  const limit = job.expectedSize === undefined ? options.limits?.maxFileSize : undefined;
+  if (limit !== undefined && total !== undefined && total > limit) throw stop(stream, tooLarge(job.label, job.url, total, limit, true));
+  const reserve = options.limits?.freeSpaceReserve ?? 0;
+  if (total !== undefined) await assertRoom(dirname(job.partPath), total - offset, reserve, job.label).catch((error: Error) => Promise.reject(stop(stream, error)));
   // Hash and count as the bytes arrive. A dropped connection (or an abort) ends the body early but
   // gracefully, so every byte received still reaches the part; the error is thrown after.
   let size = offset;
+  let checkedAt = offset;
   let dropped: { error: unknown } | undefined;
   async function* received(): AsyncGenerator<Buffer> {
     try {
@@ -229,6 +256,11 @@ async function attemptOnce(state: Attempt): Promise<{ hash: string; size: number
         state.fetched += bytes.length;
         // A server that sends more than promised is wrong: stop before filling the disk.
         if (job.expectedSize !== undefined && size > job.expectedSize) throw new CorruptDownload(hash.copy().digest('hex').toUpperCase(), size);
+        if (limit !== undefined && size > limit) throw tooLarge(job.label, job.url, size, limit, false);
+        if (reserve > 0 && size - checkedAt >= SPACE_CHECK_EVERY) {
+          checkedAt = size;
+          await assertRoom(dirname(job.partPath), 0, reserve, job.label);
+        }
         options.onProgress?.({ label: job.label, bytes: size, ...(total !== undefined && { total }) });
         yield bytes;
       }
@@ -261,39 +293,6 @@ function wholePart(state: Attempt, prefix: Hash, size: number): { hash: string; 
 function stop(stream: { destroy(): void }, error: Error): Error {
   stream.destroy();
   return error;
-}
-
-function hashMismatch(job: DownloadJob, expected: string, error: CorruptDownload): IntegrityError {
-  const url = redactUrl(job.url);
-  const size = job.expectedSize === undefined ? '' : `, ${job.expectedSize} bytes`;
-  return new IntegrityError(
-    'HASH_MISMATCH',
-    `${job.label} from ${url} did not match the manifest twice (expected SHA-256 ${expected}${size}; got ${error.actual}, ${error.actualSize} bytes): the server's copy or the manifest is wrong; nothing was kept`,
-    { details: { file: job.label, url, expected, actual: error.actual, actualSize: error.actualSize } },
-  );
-}
-
-function downloadFailed(job: DownloadJob, error: unknown, attempts: number): UpgradeError {
-  const url = redactUrl(job.url);
-  const status = error instanceof NetworkError ? error.details['status'] : undefined;
-  const hint = typeof status === 'number' && status < 500 ? 'check the server URL and the release on the server' : 'check the network and the server; the bytes already fetched are kept and the next run resumes';
-  return (
-    localIoError(job, error) ??
-    new NetworkError('DOWNLOAD_FAILED', `Could not download ${job.label} from ${url} after ${attempts} attempt(s): ${error instanceof Error ? error.message : String(error)} (${hint})`, {
-      cause: error,
-      details: { file: job.label, url, attempts, ...(typeof status === 'number' && { status }) },
-    })
-  );
-}
-
-// A failure of the local disk (it names a path) is not a network failure: say so, with the path.
-function localIoError(job: DownloadJob, error: unknown): UpgradeError | undefined {
-  const local = error instanceof Error && !(error instanceof UpgradeError) ? (error as NodeJS.ErrnoException).path : undefined;
-  if (typeof local !== 'string') return undefined;
-  return new UpgradeError('IO_FAILED', `Could not write ${job.label} at ${local}: ${(error as Error).message} (check free space and permissions)`, {
-    cause: error,
-    details: { file: job.label, url: redactUrl(job.url), path: local },
-  });
 }
 
 // A byte count from a header, or undefined when absent or not a number.

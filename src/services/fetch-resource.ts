@@ -47,6 +47,8 @@ export async function fetchBytes(client: Got, url: string, options: FetchBytesOp
 async function fetchOnce(client: Got, url: string, maxBytes: number, signal: AbortSignal | undefined): Promise<FetchedBytes> {
   const shown = redactUrl(url);
   const stream = client.stream(url, { throwHttpErrors: false, ...(signal && { signal }) });
+  // An abort after the body was read (a sibling download failed) must not crash: the loop below sees earlier errors.
+  stream.on('error', () => undefined);
   const [response] = (await once(stream, 'response')) as [PlainResponse];
   const status = response.statusCode;
   if (status < 200 || status > 299) {

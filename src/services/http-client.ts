@@ -6,7 +6,7 @@ import { rootCertificates } from 'node:tls';
 import got, { type Got, type RequestFunction } from 'got';
 import { HttpsProxyAgent } from 'hpagent';
 import { ConfigError } from '../errors.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-delay.js';
+import type { RetryPolicy } from './retry-delay.js';
 
 /** Network settings of the upgrader (MOSIP: mosip.registration.sw.file.download.*.timeout). */
 export interface HttpOptions {
@@ -61,10 +61,10 @@ export function createHttpClient(options: HttpOptions): Got {
   });
 }
 
-/** The retry policy stored in a client made by createHttpClient, else the default. */
+/** The retry policy stored in a client made by createHttpClient; a client made elsewhere asked for none. */
 export function retryPolicyOf(client: Got): RetryPolicy {
   const stored = client.defaults.options.context[RETRY_POLICY_CONTEXT_KEY];
-  return isRetryPolicy(stored) ? stored : { ...DEFAULT_RETRY_POLICY };
+  return isRetryPolicy(stored) ? stored : { retries: 0, baseDelayMs: 0, maxDelayMs: 0 };
 }
 
 function isRetryPolicy(value: unknown): value is RetryPolicy {

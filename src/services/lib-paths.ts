@@ -37,6 +37,30 @@ export async function assertNoSymlinkedFolders(libDir: string, target: string): 
   }
 }
 
+/** The first folder between libDir and target that is a symlink (or not a folder), or undefined: files below it are untrusted. */
+export async function symlinkedFolderOn(libDir: string, target: string): Promise<string | undefined> {
+  const root = path.resolve(libDir);
+  const parts = path.relative(root, path.dirname(target)).split(path.sep).filter((part) => part !== '');
+  let current = root;
+  for (const part of parts) {
+    current = path.join(current, part);
+    const stat = await fs.lstat(current).catch(() => undefined);
+    if (stat === undefined) return undefined;
+    if (!stat.isDirectory()) return current;
+  }
+  return undefined;
+}
+
+/** Removes every symlink (never its target) standing where a folder of target's path should be; returns what was removed. */
+export async function removeSymlinkedFolders(libDir: string, target: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (let link = await symlinkedFolderOn(libDir, target); link !== undefined; link = await symlinkedFolderOn(libDir, target)) {
+    await fs.rm(link, { force: true }); // a symlink or a file: unlinked, whatever it points to is untouched
+    removed.push(link);
+  }
+  return removed;
+}
+
 /** Every file (and symlink) under libDir as manifest-style names with '/' separators, sorted. */
 export async function listLibFiles(libDir: string): Promise<string[]> {
   const names: string[] = [];

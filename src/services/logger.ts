@@ -1,10 +1,10 @@
 // The run's log, written synchronously so a kill never loses the line before it: for people,
 // <clientDir>/registration.log — one line per step, local time, plain words; for tools, the same
-// lines as JSON (pino) in .upgrade/registration.jsonl. Warnings are echoed to stderr.
-import { appendFileSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
+// lines as JSON (pino) in .upgrade/registration.jsonl. Warnings are echoed to stderr. The log can
+// never stop a run: a line that cannot be written is dropped and reported once (fail-soft-file.ts).
 import pino from 'pino';
 import { redactUrl } from '../errors.js';
+import { failSoftDestination } from './fail-soft-file.js';
 
 /** Log levels, least to most severe. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -70,10 +70,19 @@ export function readableLine(at: Date, level: LogLevel, command: string, message
   return `${localTimestamp(at)}  ${level.toUpperCase().padEnd(5)}  ${command.padEnd(8)}  ${message}${facts}\n`;
 }
 
-/** Opens the station log files (created with their folders if missing). */
-export function createFileLogger(options: FileLoggerOptions): Logger & { close(): void } {
-  mkdirSync(path.dirname(options.file), { recursive: true });
-  const json = options.jsonFile === undefined ? undefined : pino.destination({ dest: options.jsonFile, sync: true, append: true, mkdir: true });
+/** Opens the station log files (created with their folders if missing); never throws, see failSoftDestination. */
+export function createFileLogger(options: FileLoggerOptions): Logger & { close(): void; failures: string[] } {
+  const failures: string[] = [];
+  const onFailure = (message: string): void => {
+    failures.push(message);
+    try {
+      process.stderr.write(`warn: ${message}\n`);
+    } catch {
+      // stderr closed: the failure is still in the run's warnings
+    }
+  };
+  const text = failSoftDestination(options.file, onFailure);
+  const json = options.jsonFile === undefined ? undefined : failSoftDestination(options.jsonFile, onFailure, { noFollow: true });
   const base =
     json === undefined ? undefined : pino({ level: options.level, timestamp: pino.stdTimeFunctions.isoTime, base: options.bindings ?? {} }, json);
   const command = typeof options.bindings?.command === 'string' ? options.bindings.command : '';
@@ -81,7 +90,7 @@ export function createFileLogger(options: FileLoggerOptions): Logger & { close()
   const write = (level: LogLevel) => (message: string, details?: LogDetails) => {
     if (ORDER[level] >= ORDER[options.level]) {
       const clean = scrub(details);
-      appendFileSync(options.file, readableLine(new Date(), level, command, message, clean));
+      text.write(readableLine(new Date(), level, command, message, clean));
       if (base !== undefined) {
         if (clean === undefined) base[level](message);
         else base[level](clean, message);
@@ -94,7 +103,11 @@ export function createFileLogger(options: FileLoggerOptions): Logger & { close()
     info: write('info'),
     warn: write('warn'),
     error: write('error'),
-    close: () => json?.flushSync(),
+    failures,
+    close: () => {
+      text.close();
+      json?.close();
+    },
   };
 }
 

@@ -4,12 +4,15 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Got } from 'got';
+import { UpgradeError } from '../errors.js';
 import type { Manifest } from '../formats/manifest.js';
 import type { PatchOutput } from '../machines/station-services.js';
+import { deltaDownload } from './delta/local-sources.js';
 import { downloadAll, type DownloadJob, type DownloadProgress } from './download.js';
+import type { DownloadLimits } from './download-limits.js';
 import { fsyncFolders } from './part-file.js';
 import type { HashPool } from './hash-pool.js';
-import { assertNoSymlinkedFolders, coreFamily, pruneEmptyFolders, resolveInLib } from './lib-paths.js';
+import { assertNoSymlinkedFolders, coreFamily, pruneEmptyFolders, removeSymlinkedFolders, resolveInLib, symlinkedFolderOn } from './lib-paths.js';
 import type { Logger } from './logger.js';
 import type { RetryPolicy } from './retry-delay.js';
 
@@ -27,6 +30,10 @@ export interface PatchDeps {
   logger: Logger;
   onProgress?: (progress: DownloadProgress) => void;
   signal?: AbortSignal;
+  /** Never assemble files from local copies and ranges (DESIGN §13); default false. */
+  wholeFiles?: boolean;
+  /** Size limit, free-space reserve and per-file deadline of every download. */
+  limits?: DownloadLimits;
 }
 
 /** URL of a release file: each path segment percent-encoded. */
@@ -42,14 +49,16 @@ async function planDownloads(
   deps: PatchDeps,
 ): Promise<{ jobs: DownloadJob[]; alreadyRight: string[] }> {
   const hashes = new Map(manifest.entries.map((entry) => [entry.name, entry.hash.toUpperCase()]));
+  const sizes = new Map(manifest.entries.map((entry) => [entry.name, entry.size]));
   const jobs: DownloadJob[] = [];
   const alreadyRight: string[] = [];
   for (const name of names) {
     const expected = hashes.get(name);
     if (expected === undefined) continue;
     const target = resolveInLib(deps.libDir, name);
-    await assertNoSymlinkedFolders(deps.libDir, target);
-    const current = await fs.lstat(target).catch(() => undefined);
+    // Behind a symlinked folder the file is elsewhere: never "already right", always fetched.
+    const trusted = (await symlinkedFolderOn(deps.libDir, target)) === undefined;
+    const current = trusted ? await fs.lstat(target).catch(() => undefined) : undefined;
     if (current?.isFile() === true && (await deps.pool.hashFile(target)).hash === expected) {
       alreadyRight.push(name);
       continue;
@@ -61,10 +70,16 @@ async function planDownloads(
       partPath: `${staged}.part`,
       finalPath: staged,
       expectedSha256: expected,
+      ...withSize(sizes.get(name)),
       label: name,
     });
   }
   return { jobs, alreadyRight };
+}
+
+/** `{ expectedSize }` when the manifest gives the file's size, else nothing. */
+export function withSize(size: number | undefined): { expectedSize?: number } {
+  return size === undefined ? {} : { expectedSize: size };
 }
 
 /** Downloads, verifies and applies the patch; returns what changed in lib/. */
@@ -85,10 +100,15 @@ export async function patchLib(
     retry: deps.retry,
     onProgress: deps.onProgress,
     signal: deps.signal,
-    onFileDone: (result) => deps.logger.info(`downloaded and verified ${result.label}`, { bytes: result.bytesFetched }),
+    ...(deps.limits === undefined ? {} : { limits: deps.limits }),
+    onFileDone: (result) => deps.logger.info(`downloaded and verified ${result.label}`, { bytes: result.bytesFetched, reused: result.bytesReused ?? 0 }),
+    // Sources are read from lib/ before anything in it is replaced: every rename comes after all downloads.
+    download: deltaDownload({ serverUrl: deps.serverUrl, manifest, libDir: deps.libDir, wholeFiles: deps.wholeFiles ?? false, logger: deps.logger }),
   });
   for (const job of jobs) {
     const target = resolveInLib(deps.libDir, job.label);
+    // A symlinked folder on the way is unlinked (its target untouched) and becomes a real folder below.
+    for (const link of await removeSymlinkedFolders(deps.libDir, target)) deps.logger.warn(`removed ${link}: a symlink where lib/ needs a real folder`);
     await assertNoSymlinkedFolders(deps.libDir, target);
     // A symlink or folder in the way is removed first: rename would otherwise fail or land inside it.
     const current = await fs.lstat(target).catch(() => undefined);
@@ -101,12 +121,27 @@ export async function patchLib(
   await fsyncFolders(jobs.map((job) => resolveInLib(deps.libDir, job.label)));
 
   const removed = await removeUnknown(input.unknown, manifest, deps);
+  await assertAllPresent(manifest, deps.libDir);
   await fs.rm(deps.stagingDir, { recursive: true, force: true });
   return {
     patched: [...jobs.map((job) => job.label), ...alreadyRight].sort(),
     removed,
     bytesFetched: results.reduce((sum, result) => sum + result.bytesFetched, 0),
+    bytesReused: results.reduce((sum, result) => sum + (result.bytesReused ?? 0), 0),
   };
+}
+
+/** The patch's promise: every file the manifest lists is a real file in a real folder of lib/ (never exit 0 with one missing). */
+async function assertAllPresent(manifest: Manifest, libDir: string): Promise<void> {
+  for (const entry of manifest.entries) {
+    const file = resolveInLib(libDir, entry.name);
+    const stat = (await symlinkedFolderOn(libDir, file)) === undefined ? await fs.lstat(file).catch(() => undefined) : undefined;
+    if (stat?.isFile() !== true) {
+      throw new UpgradeError('IO_FAILED', `after the patch, lib/${entry.name} is not a file in lib/ (something changed lib/ while the upgrader ran); launch again`, {
+        details: { file: entry.name },
+      });
+    }
+  }
 }
 
 /** Deletes files the manifest does not list; a core jar only when its family has a verified jar in the manifest. */
@@ -122,6 +157,8 @@ async function removeUnknown(unknown: string[], manifest: Manifest, deps: PatchD
       continue;
     }
     const file = path.join(path.resolve(deps.libDir), ...name.split('/'));
+    // A symlink listed as unknown may have been replaced by a real folder of patched files meanwhile.
+    if ((await fs.lstat(file).catch(() => undefined))?.isDirectory() !== false) continue;
     await fs.rm(file, { force: true });
     removed.push(name);
     deps.logger.info(`removed ${name}: not in the manifest`);

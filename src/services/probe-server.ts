@@ -23,7 +23,7 @@ export async function probeServer(client: Got, url: string, timeoutMs: number, s
     await once(stream, 'response');
     return { online: true };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).name;
+    const code = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.name : String(error));
     if (isCertificateError(code)) return { online: true };
     return { online: false, reason: `${redactUrl(url)}: ${code}` };
   } finally {

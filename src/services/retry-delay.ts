@@ -1,7 +1,7 @@
 // When to try again and how long to wait: pure policy, no I/O (STYLE: decide, then do).
 import { IntegrityError, UpgradeError } from '../errors.js';
 
-/** How often and how patiently a network operation is retried. */
+/** How often and how patiently a network operation is retried (the product's one policy: `retryPolicy` in settings). */
 export interface RetryPolicy {
   /** Retries after the first attempt (0 = try once). */
   retries: number;
@@ -10,13 +10,6 @@ export interface RetryPolicy {
   /** No delay is ever longer than this. */
   maxDelayMs: number;
 }
-
-/** Defaults for a station on a slow, flaky link: 6 attempts over roughly a minute at worst. */
-export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
-  retries: 5,
-  baseDelayMs: 1_000,
-  maxDelayMs: 30_000,
-});
 
 /**
  * Delay before retry number `attempt` (1-based): exponential backoff with "equal jitter", capped.

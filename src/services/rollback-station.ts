@@ -3,7 +3,7 @@
 // the newest complete backup. File by file and idempotent, so a kill mid-restore is finished later.
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { BackupError, UpgradeError } from '../errors.js';
+import { BackupError, errorMessage, UpgradeError } from '../errors.js';
 import { parseManifest } from '../formats/manifest.js';
 import type { RollbackInput, RollbackOutput } from '../machines/station-services.js';
 import { applyJournalPath } from './apply-staged.js';
@@ -151,6 +151,6 @@ export async function rollbackStation(deps: RollbackDeps, input: RollbackInput):
     }
   } catch (error) {
     if (error instanceof UpgradeError) throw error;
-    throw new BackupError('ROLLBACK_FAILED', `restoring from the backup failed: ${(error as Error).message}`, { cause: error });
+    throw new BackupError('ROLLBACK_FAILED', `restoring from the backup failed: ${errorMessage(error)}`, { cause: error });
   }
 }

@@ -7,12 +7,14 @@ import { FormatError, redactUrl } from '../errors.js';
 import { parseManifest } from '../formats/manifest.js';
 import type { StageOutput, UpgradeStepInput } from '../machines/station-services.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { deltaDownload } from './delta/local-sources.js';
 import { downloadAll, type DownloadProgress } from './download.js';
+import type { DownloadLimits } from './download-limits.js';
 import { assertNoSymlinkedFolders, resolveInLib } from './lib-paths.js';
 import { readLocalManifest } from './local-manifest.js';
 import type { Logger } from './logger.js';
 import { fetchSignedManifest, storeReceivedManifest, type TrustedKey } from './manifest-signature.js';
-import { releaseFileUrl } from './patch-lib.js';
+import { releaseFileUrl, withSize } from './patch-lib.js';
 import { filesToStage, planApply } from './plan-apply.js';
 import type { RetryPolicy } from './retry-delay.js';
 import { releaseManifestUrl } from './sync-manifest.js';
@@ -51,6 +53,10 @@ export interface StageDeps {
   trusted?: TrustedKey;
   onProgress?: (progress: DownloadProgress) => void;
   signal?: AbortSignal;
+  /** Never assemble files from local copies and ranges (DESIGN §13); default false. */
+  wholeFiles?: boolean;
+  /** Size limit, free-space reserve and per-file deadline of every download. */
+  limits?: DownloadLimits;
 }
 
 /** Downloads and verifies the new release into staging; idempotent and resumable. */
@@ -77,10 +83,11 @@ export async function stageRelease(deps: StageDeps, input: UpgradeStepInput): Pr
   const wanted = filesToStage(plan);
   const libDir = path.join(dir, 'lib');
   const jobs = [];
+  const sizes = new Map(next.entries.map((entry) => [entry.name, entry.size]));
   for (const { name, hash } of wanted) {
     const finalPath = resolveInLib(libDir, name);
     await assertNoSymlinkedFolders(deps.upgradeDir, finalPath); // no symlinked folder in staging leads a write outside
-    jobs.push({ url: releaseFileUrl(deps.serverUrl, input.targetVersion, name), partPath: `${finalPath}.part`, finalPath, expectedSha256: hash, label: name });
+    jobs.push({ url: releaseFileUrl(deps.serverUrl, input.targetVersion, name), partPath: `${finalPath}.part`, finalPath, expectedSha256: hash, ...withSize(sizes.get(name)), label: name });
   }
   deps.logger.info(`staging ${input.targetVersion}: ${jobs.length} new or changed file(s) of ${next.entries.length}`);
   const results = await downloadAll(deps.client, jobs, {
@@ -88,7 +95,9 @@ export async function stageRelease(deps: StageDeps, input: UpgradeStepInput): Pr
     retry: deps.retry,
     onProgress: deps.onProgress,
     signal: deps.signal,
-    onFileDone: (result) => deps.logger.info(`staged ${result.label}`, { bytes: result.bytesFetched }),
+    ...(deps.limits === undefined ? {} : { limits: deps.limits }),
+    onFileDone: (result) => deps.logger.info(`staged ${result.label}`, { bytes: result.bytesFetched, reused: result.bytesReused ?? 0 }),
+    download: deltaDownload({ serverUrl: deps.serverUrl, manifest: next, libDir: path.join(deps.clientDir, 'lib'), wholeFiles: deps.wholeFiles ?? false, logger: deps.logger }),
   });
   // The exact bytes received, never re-serialised, with their signature: what was verified is what gets installed.
   await storeReceivedManifest(path.join(dir, 'MANIFEST.MF'), received);
@@ -98,5 +107,6 @@ export async function stageRelease(deps: StageDeps, input: UpgradeStepInput): Pr
     fileCount: next.entries.length,
     changed: wanted.length,
     bytesFetched: results.reduce((sum, result) => sum + result.bytesFetched, 0),
+    bytesReused: results.reduce((sum, result) => sum + (result.bytesReused ?? 0), 0),
   };
 }

@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import type { Manifest } from '../formats/manifest.js';
 import type { HashPool } from './hash-pool.js';
-import { listLibFiles, resolveInLib } from './lib-paths.js';
+import { listLibFiles, resolveInLib, symlinkedFolderOn } from './lib-paths.js';
 
 /** What verify found. */
 export interface LibFindings {
@@ -22,6 +22,11 @@ export async function verifyLib(libDir: string, manifest: Manifest, pool: HashPo
   let totalBytes = 0;
   const checks = manifest.entries.map(async (entry) => {
     const file = resolveInLib(libDir, entry.name);
+    // A folder on the way that is a symlink leads elsewhere: what is there is not lib/ and is replaced.
+    if ((await symlinkedFolderOn(libDir, file)) !== undefined) {
+      mismatched.push(entry.name);
+      return;
+    }
     let stat;
     try {
       stat = await fs.lstat(file);

@@ -29,7 +29,7 @@ describe('start survives SIGKILL at any moment', () => {
     const releaseBytes = Object.values(files).reduce((sum, b) => sum + b.length, 0);
 
     const server = await serveRoot(root, { '*': { trickle: { bytes: 4096, everyMs: 20 } } });
-    const args = ['start', '--client-dir', client, '--server-url', `${server.url}registration-client/`, '--json'];
+    const args = ['start', '--client-dir', client, '--server-url', `${server.url}registration-client/`, '--json', '--whole-files']; // the whole-file resume; start-kill-delta.test.ts kills differential assembly
     let kills = 0;
     try {
       for (let i = 0; i < ITERATIONS; i += 1) {

@@ -280,3 +280,31 @@ describe('manifestHashes', () => {
     expect(manifestHashes(manifest)).toEqual(new Map([['a', H1], ['b/c', H2]]));
   });
 });
+
+describe('Content-Length: the size of each file (issue 17)', () => {
+  it('createManifest writes it after Content-Type and parseManifest reads it back', () => {
+    const bytes = serializeManifest(createManifest('1.2.0.2', [{ name: 'a.jar', hash: H1, size: 1234 }, { name: 'b.jar', hash: H2 }]));
+    expect(bytes.toString('utf8')).toContain('Name: a.jar\r\nContent-Type: ');
+    expect(bytes.toString('utf8')).toContain('Content-Length: 1234\r\n');
+    const parsed = parseManifest(bytes);
+    expect(parsed.entries.map((entry) => [entry.name, entry.size])).toEqual([['a.jar', 1234], ['b.jar', undefined]]);
+    expect(serializeManifest(parsed)).toEqual(bytes);
+  });
+
+  it.each(['-1', '12a', '', '1.5', '9999999999999999'])('a Content-Length of %j is malformed (a size must be decimal digits)', (value) => {
+    const text = crlf('Manifest-Version: 1', '', 'Name: a.jar', ...ct(H1), `Content-Length: ${value}`, '');
+    expect(formatErrorOf(() => parseManifest(text)).code).toBe('MANIFEST_MALFORMED');
+  });
+});
+
+describe('an HTML page where MANIFEST.MF should be (issue 17)', () => {
+  it.each([
+    '<!DOCTYPE html>\n<html><head><title>Login</title></head><body>Please sign in to the Wi-Fi network to continue browsing the internet</body></html>\n',
+    '  <html><body><h1>502 Bad Gateway</h1></body></html>',
+    '<?xml version="1.0"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body>proxy error</body></html>',
+  ])('says it looks like an HTML page, not that a line is too long: %j', (page) => {
+    const error = formatErrorOf(() => parseManifest(page, 'http://server/registration-client/1.0.0/MANIFEST.MF'));
+    expect(error.code).toBe('MANIFEST_MALFORMED');
+    expect(error.message).toMatch(/looks like an HTML page/);
+  });
+});

@@ -43,6 +43,8 @@ export interface RouteKnobs {
   lastModified?: boolean;
   /** Leave out Content-Length (the body goes chunked, its size unknown until the end). */
   chunked?: boolean;
+  /** Send the body followed by zero bytes up to this many bytes (an oversized or, with `chunked`, endless-looking answer). */
+  padTo?: number;
 }
 
 /** What the server saw and did for one request. */
@@ -156,7 +158,8 @@ export async function startTestServer(
       record.status = 206;
       headers['content-range'] = `bytes ${start}-${end}/${size}`;
     }
-    if (k.chunked !== true) headers['content-length'] = end - start + 1;
+    const padding = k.padTo === undefined ? 0 : Math.max(0, k.padTo - (end - start + 1));
+    if (k.chunked !== true) headers['content-length'] = end - start + 1 + padding;
     res.writeHead(record.status, headers);
     if (req.method === 'HEAD') {
       res.end();
@@ -164,6 +167,7 @@ export async function startTestServer(
     }
     let body = file.body.subarray(start, end + 1);
     if (k.corrupt === true) body = Buffer.from(body.map((byte) => byte ^ 0x5a));
+    if (padding > 0) body = Buffer.concat([body, Buffer.alloc(padding)]);
     const resetAt = k.resetAfterBytes !== undefined && count.resets < (k.resetTimes ?? 1) ? k.resetAfterBytes : undefined;
     if (resetAt !== undefined) count.resets += 1;
     let stallAt = k.stallMs !== undefined && count.stalls < (k.stallTimes ?? 1) ? (k.stallAfterBytes ?? 0) : undefined;

@@ -132,10 +132,12 @@ describe('station machine: the version upgrade', () => {
     const first = await launch(failing, params('start'), staged.persisted);
     expect(first.states).toEqual(['staged', 'restarting', 'dbUpgrade', 'rollback', 'failed']);
     expect(first.result).toMatchObject({ exitCode: 30, installedVersion: '1.3.0', error: { code: 'DB_UPGRADE_FAILED' } });
-    const again = await launch(failing, params('start'), first.persisted);
+    // The next launches find the new release installed (MANIFEST.MF was committed before the DB step).
+    const installed = { ...params('start'), installedVersion: '1.3.0' };
+    const again = await launch(failing, installed, first.persisted);
     expect(again.states).toEqual(['failed', 'dbUpgrade', 'rollback', 'failed']);
     expect(again.result.exitCode).toBe(30);
-    const fixed = await launch(fakes(), params('start'), again.persisted);
+    const fixed = await launch(fakes(), installed, again.persisted);
     expect(fixed.states).toEqual(['failed', 'dbUpgrade', 'done']);
   });
 
@@ -148,7 +150,7 @@ describe('station machine: the version upgrade', () => {
       verifyFiles: () => Promise.resolve({ version: '1.3.0', fileCount: 3, totalBytes: 3, missing: [], mismatched: ['spring.properties'], unknown: [] }),
       patchFiles: () => Promise.resolve({ patched: ['spring.properties'], removed: [], bytesFetched: 9 }),
     });
-    const healed = await launch(mismatched, params('start'), first.persisted);
+    const healed = await launch(mismatched, { ...params('start'), installedVersion: '1.3.0' }, first.persisted);
     expect(healed.states).toEqual(['failed', 'probing', 'manifest', 'verify', 'patch', 'dbUpgrade', 'done']);
     expect(healed.result).toMatchObject({ exitCode: 0, patched: ['spring.properties'] });
   });
@@ -156,14 +158,23 @@ describe('station machine: the version upgrade', () => {
   it('DB upgrade failing dbRetryLimit launches in a row: the previous version is restored and the run exits 0 with a warning', async () => {
     const staged = await launch(fakes(), params('upgrade', 'c'));
     const failing = fakes({ upgradeDatabase: () => Promise.reject(new DatabaseError('DB_UPGRADE_FAILED', 'statement 3 failed')) });
-    const limited = { ...params('start'), dbRetryLimit: 2 };
-    const first = await launch(failing, limited, staged.persisted);
+    const limited = { ...params('start'), installedVersion: '1.3.0', dbRetryLimit: 2 };
+    const first = await launch(failing, params('start'), staged.persisted);
     const second = await launch(failing, limited, first.persisted);
     expect(second.result.exitCode).toBe(30);
     const third = await launch(failing, limited, second.persisted);
     expect(third.states).toEqual(['failed', 'rollback', 'ready']);
     expect(third.result).toMatchObject({ exitCode: 0, installedVersion: '1.2.0' });
     expect(third.result.warnings.join(' ')).toMatch(/failed 2 launches in a row; gave up/);
+  });
+
+  it('after exit 30 with lib/ no longer at the target (restored by hand), the next launch re-plans instead of retrying the DB (issue 17)', async () => {
+    const staged = await launch(fakes(), params('upgrade', 'c'));
+    const failing = fakes({ upgradeDatabase: () => Promise.reject(new DatabaseError('DB_UPGRADE_FAILED', '1.3.0: statement 3 failed')) });
+    const first = await launch(failing, params('start'), staged.persisted);
+    const replanned = await launch(fakes(), params('start'), first.persisted);
+    expect(replanned.states[1]).toBe('probing');
+    expect(replanned.states).not.toContain('dbUpgrade');
   });
 
   it('rollback that fails: exit 31 naming the backup folder', async () => {

@@ -148,12 +148,13 @@ describe('SQLite snapshot store', () => {
     expect(tables.split(',')).toEqual([
       'idx_upgrader_transition_run_seq',
       'upgrader_kv',
+      'upgrader_outbox',
       'upgrader_snapshot',
       'upgrader_transition',
     ]);
     // Reopening runs no migration twice.
     await (await openSqliteSnapshotStore(dbPath)).close();
-    expect(readRaw<number>(dbPath, 'SELECT count(*) FROM migrations')).toBe(1);
+    expect(readRaw<number>(dbPath, 'SELECT count(*) FROM migrations')).toBe(2);
   });
 
   it('saves snapshot and transition in one transaction: a failed save leaves both as they were', async () => {

@@ -80,16 +80,17 @@ describe.skipIf(!canChattr)('read-only lib/ (chattr +i; skipped where the filesy
     expect(await checkInstalled(client, world, OLD)).toEqual([]);
   });
 
-  it('applying an upgrade into an immutable lib/ fails and rolls back (30); lib/ stays the old release; it applies later', async () => {
+  it('a staged upgrade meeting an immutable lib/ is refused up front (21, naming lib/); lib/ stays the old release; it applies once lib/ is writable', async () => {
     const client = await station();
     expect((await run('upgrade', client)).code).toBe(10);
     expect(immutable(path.join(client, 'lib'))).toBe(true);
     const failed = await run('start', client);
-    expect(failed.code, failed.stdout).toBe(30);
+    expect(failed.code, failed.stdout).toBe(21);
+    expect(failed.stdout).toMatch(/IO_FAILED/);
+    expect(failed.stdout).toContain(path.join(client, 'lib'));
     expect(await checkInstalled(client, world, OLD)).toEqual([]);
     expect(checkClientDb(client)).toEqual([]);
     cleanups.pop()?.();
-    expect((await run('upgrade', client)).code).toBe(10);
     expect((await run('start', client)).code).toBe(0);
     expect(await checkInstalled(client, world, NEW)).toEqual([]);
   });

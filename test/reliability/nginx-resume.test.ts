@@ -27,8 +27,10 @@ beforeEach(async () => {
 });
 afterEach(async () => nginx?.stop());
 
+// --whole-files: these tests hold the whole-file resume (Range/If-Range on the .part); the differential
+// assembly of a part is covered by test/cli/start-kill-delta.test.ts.
 const start = (plan?: Parameters<typeof runCliProcess>[1]['plan']) =>
-  runCliProcess(['start', '--client-dir', client, '--server-url', `${nginx.url}registration-client/`, '--json'], {
+  runCliProcess(['start', '--client-dir', client, '--server-url', `${nginx.url}registration-client/`, '--json', '--whole-files'], {
     logFile: path.join(client, '.upgrade', 'registration.jsonl'),
     ...(plan === undefined ? {} : { plan }),
   });

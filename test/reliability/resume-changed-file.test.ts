@@ -31,8 +31,10 @@ beforeEach(async () => {
 });
 afterEach(async () => server.close());
 
+// --whole-files: these tests hold the whole-file resume (Range/If-Range on the .part); the differential
+// assembly of a part is covered by test/cli/start-kill-delta.test.ts.
 const start = (plan?: Parameters<typeof runCliProcess>[1]['plan']) =>
-  runCliProcess(['start', '--client-dir', client, '--server-url', `${server.url}registration-client/`, '--json', '--retries', '1'], {
+  runCliProcess(['start', '--client-dir', client, '--server-url', `${server.url}registration-client/`, '--json', '--retries', '1', '--whole-files'], {
     logFile: path.join(client, '.upgrade', 'registration.jsonl'),
     ...(plan === undefined ? {} : { plan }),
   });

@@ -57,3 +57,19 @@ describe('station lock after kills', () => {
     expect(run.json).toMatchObject({ error: { code: 'LOCKED' } });
   });
 });
+
+describe('records of killed runs (issue 17)', () => {
+  it('the next run that takes the lock removes the station.pid-<pid> records of processes that are gone', async () => {
+    const client = path.join(await tempDir('rcu-lock-'), 'station');
+    await installStation(root, '1.0.0', client);
+    const upgrade = path.join(client, '.upgrade');
+    await fs.mkdir(upgrade, { recursive: true });
+    const dead = [deadPid(), deadPid()];
+    for (const pid of dead) {
+      await fs.writeFile(path.join(upgrade, `station.pid-${pid}`), JSON.stringify({ pid, host: os.hostname(), command: 'start', since: new Date().toISOString() }));
+    }
+    const result = await start(client);
+    expect(result.code, result.stdout).toBe(0);
+    expect((await fs.readdir(upgrade)).filter((name) => name.startsWith('station.pid-'))).toEqual([]);
+  });
+});

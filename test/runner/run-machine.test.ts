@@ -1,5 +1,6 @@
 // The runner: restore, persist after every transition, incompatible snapshots, crash-loop guard.
 import { describe, expect, it } from 'vitest';
+import { FormatError } from '../../src/errors.js';
 import { MACHINE_VERSION } from '../../src/machines/station-machine.js';
 import type { StationServices } from '../../src/machines/station-services.js';
 import { createMemorySnapshotStore, SNAPSHOT_SCHEMA_VERSION, type SnapshotStore } from '../../src/persistence/index.js';
@@ -106,5 +107,32 @@ describe('runMachine', () => {
     }
     const { result } = await run(store, fakes(), 'start', 'final', 'progress-final');
     expect(result.state).toBe('done');
+  });
+  it('an action that throws ends the run with exit 21 and the error, and the next run goes on from the last good state', async () => {
+    const store = createMemorySnapshotStore();
+    // recordManifest reads output.serverVersion: a service answering nothing makes that action throw.
+    const broken = fakes({ syncManifest: () => Promise.resolve(undefined as never) });
+    const { result, logger } = await run(store, broken);
+    expect(result).toMatchObject({ exitCode: 21, error: { code: 'IO_FAILED' } });
+    expect(result.error?.message).toMatch(/serverVersion/);
+    expect(logger.lines.some((l) => l.level === 'error' && l.message.includes('machine error'))).toBe(true);
+    const persisted = await store.load();
+    expect(persisted?.snapshot).toMatchObject({ status: 'active' });
+    expect((await run(store, fakes())).result).toMatchObject({ state: 'upgradeAvailable', exitCode: 0 });
+  });
+
+  it("an action that throws the product's own error ends the run with that error's exit code", async () => {
+    const store = createMemorySnapshotStore();
+    // recordManifest reads serverVersion, which throws inside the action.
+    const output = {
+      get serverVersion(): string {
+        throw new FormatError('MANIFEST_MALFORMED', 'lib/MANIFEST.MF: line 3 is not a header');
+      },
+      replacedLocal: false,
+      fileCount: 1,
+    };
+    const badData = fakes({ syncManifest: () => Promise.resolve(output) });
+    const { result } = await run(store, badData);
+    expect(result).toMatchObject({ exitCode: 65, error: { code: 'MANIFEST_MALFORMED' } });
   });
 });

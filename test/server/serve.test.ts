@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStaticServer, type StaticServer } from '../../src/server/serve.js';
+import { parseRangeAnswer } from '../../src/services/delta/byte-ranges.js';
 import { rawRequest } from './raw-http.js';
 
 const SECRET = 'TOP-SECRET-OUTSIDE-ROOT';
@@ -85,10 +86,18 @@ describe('serve: static server', () => {
     expect((await get('empty.txt', { Range: 'bytes=0-0' })).status).toBe(416);
   });
 
-  it('answers a multi-range request with the full body', async () => {
-    const res = await get(jarPath, { Range: 'bytes=0-1,5-6' });
-    expect(res.status).toBe(200);
-    expect((await res.arrayBuffer()).byteLength).toBe(1000);
+  it('answers several ranges as multipart/byteranges, and overlapping ones with the full body', async () => {
+    const res = await get(jarPath, { Range: 'bytes=0-1,5-6,990-' });
+    expect(res.status).toBe(206);
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(Number(res.headers.get('content-length'))).toBe(body.length);
+    const parts = parseRangeAnswer(res.headers.get('content-type') ?? undefined, undefined, body, 1000);
+    expect(parts.map((part) => [part.start, part.bytes.length])).toEqual([[0, 2], [5, 2], [990, 10]]);
+    const whole = Buffer.from(await (await get(jarPath)).arrayBuffer());
+    for (const part of parts) expect(part.bytes).toEqual(whole.subarray(part.start, part.start + part.bytes.length));
+    const overlapping = await get(jarPath, { Range: 'bytes=0-10,5-6' });
+    expect(overlapping.status).toBe(200);
+    expect((await overlapping.arrayBuffer()).byteLength).toBe(1000);
   });
 
   it('honours If-Range with the current ETag or date and ignores Range on a mismatch', async () => {

@@ -1,7 +1,8 @@
 import { Options, RequestError } from 'got';
 import { describe, expect, it } from 'vitest';
 import { IntegrityError, NetworkError } from '../../src/errors.js';
-import { DEFAULT_RETRY_POLICY, isRetryable, retryDelay, type RetryPolicy } from '../../src/services/retry-delay.js';
+import { retryPolicy, SETTINGS } from '../../src/config/settings.js';
+import { isRetryable, retryDelay, type RetryPolicy } from '../../src/services/retry-delay.js';
 
 const policy: RetryPolicy = { retries: 5, baseDelayMs: 100, maxDelayMs: 1_000 };
 const constant = (value: number) => () => value;
@@ -66,10 +67,11 @@ describe('retryDelay', () => {
     expect(() => retryDelay(attempt, policy, Math.random)).toThrow(RangeError);
   });
 
-  it('has a default policy of a few retries over about a minute', () => {
-    expect(DEFAULT_RETRY_POLICY.retries).toBeGreaterThanOrEqual(3);
-    const worst = Array.from({ length: DEFAULT_RETRY_POLICY.retries }, (_, i) =>
-      retryDelay(i + 1, DEFAULT_RETRY_POLICY, constant(1)),
+  it("the settings' default policy retries a few times over about a minute", () => {
+    const defaults = retryPolicy({ retries: SETTINGS.retries.default });
+    expect(defaults.retries).toBeGreaterThanOrEqual(3);
+    const worst = Array.from({ length: defaults.retries }, (_, i) =>
+      retryDelay(i + 1, defaults, constant(1)),
     ).reduce((a, b) => a + b, 0);
     expect(worst).toBeLessThanOrEqual(120_000);
   });

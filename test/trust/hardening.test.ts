@@ -60,21 +60,20 @@ const run = (command: string, url: string, ...extra: string[]) =>
   runCli([command, '--client-dir', client, '--server-url', url, '--json', '--retries', '0', ...extra]);
 
 describe.runIf(opensslAvailable)('symlinks never lead a write out of the client folder', () => {
-  it('a symlinked folder inside lib/ and a signed manifest name routed through it: refused, nothing written outside', async () => {
+  it('a symlinked folder inside lib/ and a signed manifest name routed through it: the link is replaced by a real folder, nothing written outside (issue 17)', async () => {
     await publishSigned(root, '1.0.0', releaseFiles('1.0.0', { 'plugins/plugin.jar': 'plugin' }), keys.privateKey);
     await installStation(root, '1.0.0', client);
     await fs.copyFile(path.join(root, 'registration-client/1.0.0/MANIFEST.MF.sig'), path.join(client, 'MANIFEST.MF.sig'));
     await fs.rm(path.join(client, 'lib', 'plugins'), { recursive: true });
     await fs.symlink(outside, path.join(client, 'lib', 'plugins'));
-    const before = await stationSnapshot(client);
     const { url } = await serve();
 
-    const refused = await run('start', url, '--public-key', keys.publicKey);
-    expect(refused.code, refused.stdout).toBe(65);
-    expect(refused.json).toMatchObject({ error: { code: 'MANIFEST_NAME_UNSAFE' } });
+    const repaired = await run('start', url, '--public-key', keys.publicKey);
+    expect(repaired.code, repaired.stdout).toBe(0);
+    expect(repaired.json).toMatchObject({ patched: ['plugins/plugin.jar'], removed: [] });
     await expectOutsideUntouched();
-    expect(await stationSnapshot(client)).toEqual(before);
-    expect((await fs.lstat(path.join(client, 'lib', 'plugins'))).isSymbolicLink()).toBe(true);
+    expect((await fs.lstat(path.join(client, 'lib', 'plugins'))).isDirectory()).toBe(true);
+    expect(await fs.readFile(path.join(client, 'lib', 'plugins', 'plugin.jar'), 'utf8')).toBe('plugin');
   });
 
   it('a new version whose file goes through a symlinked lib/ folder: staged, but applying it is refused and rolled back', async () => {
@@ -107,8 +106,9 @@ describe.runIf(opensslAvailable)('symlinks never lead a write out of the client 
     const { url } = await serve();
 
     const result = area === 'upgrade' ? await run('upgrade', url, '--yes', '--public-key', keys.publicKey) : await run('start', url, '--public-key', keys.publicKey);
-    expect(result.code, result.stdout).toBe(65);
-    expect(result.json).toMatchObject({ error: { code: 'MANIFEST_NAME_UNSAFE' } });
+    // Refused before the lock is taken: every symlink under .upgrade/ is (issue 17).
+    expect(result.code, result.stdout).toBe(64);
+    expect(result.json).toMatchObject({ error: { code: 'CONFIG_INVALID', details: { path: path.join(staging, 'plugins') } } });
     await expectOutsideUntouched();
   });
 });

@@ -18,11 +18,12 @@ export function describeEvent(type: string): string {
 }
 
 function formatRecord(record: TransitionRecord): string {
-  const detail = (record.detail ?? {}) as { patched?: string[]; removed?: string[]; error?: { message: string } | null };
+  const detail = (record.detail ?? {}) as { patched?: string[]; removed?: string[]; error?: { message: string } | null; ignoreRollout?: boolean };
   let line = `    ${localTimestamp(new Date(record.at)).slice(11, 19)}  ${record.from ?? '·'} → ${record.to}  (${describeEvent(record.event)})`;
   if (record.to === 'checkingUpgrade' && detail.patched !== undefined && detail.patched.length > 0) {
     line += `  patched: ${detail.patched.join(', ')}`;
   }
+  if (record.to === 'backup' && detail.ignoreRollout === true) line += '  staged rollout ignored by the operator (--ignore-rollout)';
   if (record.to === 'failed' && detail.error) line += `  error: ${detail.error.message}`;
   return line;
 }

@@ -8,6 +8,8 @@ import { statusCommand } from './status.js';
 import { rollbackCommand, upgradeCommand } from './upgrade.js';
 import { publishCommand } from './publish.js';
 import { serveCommand } from './serve.js';
+import { rolloutCommand } from './rollout.js';
+import { fleetCommand } from './fleet.js';
 
 /** Every command of DESIGN §8. */
 export function commandList(): Command[] {
@@ -18,8 +20,10 @@ export function commandList(): Command[] {
     statusCommand(),
     historyCommand(),
     publishCommand(),
+    rolloutCommand(),
     serveCommand(),
     inspectCommand(),
     demoCommand(),
+    fleetCommand(),
   ];
 }

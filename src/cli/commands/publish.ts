@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import type { CommonOptions } from '../common-options.js';
 import { formatBytes } from '../format-bytes.js';
 import { printJson } from '../output.js';
+import { parsePercent } from './rollout.js';
 
 interface PublishCliOptions extends CommonOptions {
   out: string;
@@ -11,6 +12,7 @@ interface PublishCliOptions extends CommonOptions {
   check?: boolean;
   publicKey?: string;
   allowDowngrade?: boolean;
+  rolloutPercent?: string;
 }
 
 /** The `publish` command: copies libDir, writes MANIFEST.MF, reg-client.zip and maven-metadata.xml. */
@@ -22,6 +24,7 @@ export function publishCommand(): Command {
     .requiredOption('--out <root>', 'server root; the release goes to <root>/registration-client/<version>/')
     .option('--sign-key <pem>', "sign MANIFEST.MF with this RSA private key (PEM): writes MANIFEST.MF.sig, the raw SHA256withRSA signature MOSIP's launcher verifies")
     .option('--check', 'run every release check and change nothing: exit 0 when the release is safe to publish, 65 (RELEASE_REFUSED) when not')
+    .option('--rollout-percent <n>', 'start a new version at this share of stations (rollout.json; default 100 when the server has a rollout document, none otherwise)')
     .addHelpText(
       'after',
       `
@@ -42,6 +45,7 @@ Example:
       const options = command.optsWithGlobals<PublishCliOptions>();
       const { checkPublish, publishRelease } = await import('../../server/publish.js');
       const { ReleaseRefusedError } = await import('../../server/check-release.js');
+      const rolloutPercent = options.rolloutPercent === undefined ? undefined : parsePercent(options.rolloutPercent, '--rollout-percent');
       const publishOptions = {
         version,
         libDir: path.resolve(libDir),
@@ -49,6 +53,7 @@ Example:
         signKeyPath: options.signKey,
         publicKeyPath: options.publicKey,
         allowDowngrade: options.allowDowngrade === true,
+        rolloutPercent,
       };
       if (options.check === true) {
         const problems = await checkPublish(publishOptions);
@@ -70,6 +75,7 @@ Example:
           ...(result.signaturePath === null ? {} : { signature: result.signaturePath }),
           zip: result.zipPath,
           latest: result.latest,
+          ...(result.rollout === null ? {} : { rollout: result.rollout }),
         });
         return;
       }
@@ -83,6 +89,9 @@ Example:
           result.latest === result.version
             ? `  ${result.version} is now the latest version in maven-metadata.xml`
             : `  ${result.version} re-published in place; maven-metadata.xml still offers ${result.latest}`,
+          ...(result.rollout === null
+            ? []
+            : [`  rollout   ${result.rollout.version} at ${result.rollout.percent} %${result.rollout.paused ? ', paused' : ''} (serial ${result.rollout.serial})`]),
           '',
         ].join('\n'),
       );

@@ -8,7 +8,7 @@ import type { ProgressDisplay } from '../progress.js';
 import { finishCycleInspector, startCycleInspector } from './inspect.js';
 
 /** Runs a station cycle command and prints its result; sets the exit code. */
-export async function runCycleCommand(command: CycleCommand, options: CommonOptions): Promise<void> {
+export async function runCycleCommand(command: CycleCommand, options: CommonOptions & { ignoreRollout?: boolean }): Promise<void> {
   const inspector = await startCycleInspector(options);
   // Loaded on use, so that --help, --version and the other commands start without them.
   const { runStationCommand } = await import('../../runner/run-station-command.js');
@@ -18,6 +18,7 @@ export async function runCycleCommand(command: CycleCommand, options: CommonOpti
     clientDir: options.clientDir,
     flags: options,
     offline: options.offline === true,
+    ...(options.ignoreRollout === true ? { ignoreRollout: true } : {}),
     logLevel: options.logLevel,
     ...(options.json === true ? {} : { echoLevel: 'warn' as const }),
     ...(progress.onProgress === undefined ? {} : { onProgress: progress.onProgress }),

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import type { CommonOptions } from '../common-options.js';
 import { failedOnReleaseFiles } from '../../machines/station-context.js';
 import { printJson } from '../output.js';
+import { describeRollout } from '../../rollout/decide-rollout.js';
 
 /** The `status` command. */
 export function statusCommand(): Command {
@@ -25,6 +26,7 @@ export function statusCommand(): Command {
         `announced: ${status.latestVersion ?? '-'}${status.upgradeAvailable ? ' (upgrade available)' : ''}`,
         `last run:  ${status.lastRun === null ? '-' : `${status.lastRun.at} ${status.lastRun.command}`}`,
       ];
+      if (status.rollout !== null) lines.push(`rollout:   ${describeRollout(status.rollout)}`);
       if (status.dbVersion !== null) lines.push(`database:  ${status.dbVersion}`);
       if (status.pending !== null) {
         const p = status.pending;

@@ -7,6 +7,7 @@ import type { CommonOptions } from '../common-options.js';
 import { confirm } from '../confirm.js';
 import { printJson } from '../output.js';
 import { formatBytes } from '../format-bytes.js';
+import { describeRollout } from '../../rollout/decide-rollout.js';
 import { runCycleCommand } from './start.js';
 
 /**
@@ -32,6 +33,7 @@ export function upgradeCommand(): Command {
     .description(
       'back up lib/, bin/, MANIFEST.MF and the database, then download and stage the announced version; exit 10 asks for a restart, which applies it',
     )
+    .option('--ignore-rollout', 'take the announced version even where the staged rollout (rollout.json) does not offer it to this station yet; asks to confirm, recorded in history')
     .addHelpText('after', `
 Before asking, it states the version it will install, the download size and where the backup
 goes. --yes answers for scripts (without a terminal --yes is required: exit 64).
@@ -39,7 +41,7 @@ goes. --yes answers for scripts (without a terminal --yes is required: exit 64).
 Example:
   reg-client-upgrader upgrade --client-dir /opt/reg-client   # then restart the client: its start applies the upgrade`)
     .action(async (_options: unknown, command: Command) => {
-      const options = command.optsWithGlobals<CommonOptions>();
+      const options = command.optsWithGlobals<CommonOptions & { ignoreRollout?: boolean }>();
       if (options.yes !== true && !process.stdin.isTTY) await confirm('Upgrade this station?', false); // exit 64: --yes needed
       if (options.yes !== true) {
         const { describeUpgrade, previewUpgrade } = await import('../../runner/preview-upgrade.js');
@@ -54,8 +56,12 @@ Example:
           preview === undefined
             ? [`The upgrade server could not be read to say which version ${status?.installedVersion ?? 'this station'} would be upgraded to;`, 'the run checks it again and stops if none is newer.']
             : describeUpgrade(preview, formatBytes);
+        const rollout = status?.rollout ?? null;
+        if (options.ignoreRollout === true) facts.push(`It ignores the staged rollout${rollout === null ? '' : ` (${describeRollout(rollout)})`}; history records that.`);
+        else if (rollout !== null && rollout.verdict !== 'included') facts.push(`Note: ${describeRollout(rollout)}; the run stops there unless --ignore-rollout is given.`);
         process.stderr.write(`${facts.join('\n')}\n`);
-        if (!(await confirm(`Upgrade to ${preview?.targetVersion ?? 'the announced version'} now?`, options.yes))) {
+        const ignoring = options.ignoreRollout === true ? ', ignoring the staged rollout' : '';
+        if (!(await confirm(`Upgrade to ${preview?.targetVersion ?? 'the announced version'} now${ignoring}?`, options.yes))) {
           declined('upgrade', options);
           return;
         }

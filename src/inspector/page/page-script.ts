@@ -1,84 +1,107 @@
-// The inspector page's script, inlined into the HTML. Plain browser JavaScript kept as a string
-// (String.raw keeps regex backslashes; the script uses no backticks). It loads the session, draws
-// the timeline, moves `data-active` on the chart, and follows a live run over EventSource.
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+// The inspector page's script, inlined into the HTML. It is a real TypeScript function, type-checked
+// against the DOM and linted with the rest, and inlined by its source text (`Function.toString`), so
+// it must stay self-contained: it may use only browser globals and `import type`s. It loads the
+// session, draws the timeline, moves `data-active` on the chart, and follows a live run over EventSource.
+import type { InspectorEntry, InspectorSession } from '../inspector-session.js';
 
-/** JavaScript of the inspector page. */
-export const PAGE_SCRIPT = String.raw`
-(() => {
+/** The page's whole behaviour; runs in the browser, never in Node. */
+export function runInspectorPage(): void {
   'use strict';
-  const $ = (id) => document.getElementById(id);
-  const view = { session: null, entries: [], cursor: -1, follow: true, runs: 0 };
+  const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
+    const node = document.getElementById(id);
+    if (node === null) throw new Error(`the page has no #${id}`);
+    return node as T;
+  };
+  const view: { session: InspectorSession | null; entries: InspectorEntry[]; cursor: number; follow: boolean; runs: number } = {
+    session: null,
+    entries: [],
+    cursor: -1,
+    follow: true,
+    runs: 0,
+  };
 
-  function el(tag, className, text) {
+  function el(tag: string, className?: string, text?: string): HTMLElement {
     const node = document.createElement(tag);
     if (className) node.className = className;
     if (text !== undefined) node.textContent = text;
     return node;
   }
 
-  function describeEvent(type) {
+  function describeEvent(type: string): string {
     let match = /^xstate\.done\.actor\.(.+)$/.exec(type);
-    if (match) return match[1] + ' done';
+    if (match) return `${match[1]} done`;
     match = /^xstate\.error\.actor\.(.+)$/.exec(type);
-    if (match) return match[1] + ' failed';
+    if (match) return `${match[1]} failed`;
     match = /^xstate\.after\.(\d+)\./.exec(type);
-    if (match) return 'after ' + match[1] + ' ms';
+    if (match) return `after ${match[1]} ms`;
     if (type === 'xstate.init') return 'run started';
     return type;
   }
 
-  function flatten(value, prefix, out) {
-    if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0) {
-      for (const key of Object.keys(value)) flatten(value[key], prefix ? prefix + '.' + key : key, out);
+  function isRecord(value: unknown): value is Record<string, unknown> {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+  }
+
+  function flatten(value: unknown, prefix: string, out: Map<string, unknown>): Map<string, unknown> {
+    if (isRecord(value) && Object.keys(value).length > 0) {
+      for (const key of Object.keys(value)) flatten(value[key], prefix ? `${prefix}.${key}` : key, out);
     } else if (prefix) {
       out.set(prefix, value);
     }
     return out;
   }
 
-  function isEmpty(value) {
-    return value === null || value === undefined || (Array.isArray(value) && value.length === 0) ||
-      (typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0);
+  function isEmpty(value: unknown): boolean {
+    return value === null || value === undefined || (Array.isArray(value) && value.length === 0) || (isRecord(value) && Object.keys(value).length === 0);
   }
 
-  function formatBytes(n) {
-    if (n < 1024) return n + ' B';
+  function formatBytes(n: number): string {
+    if (n < 1024) return `${n} B`;
     const units = ['KiB', 'MiB', 'GiB', 'TiB'];
     let value = n / 1024;
     let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
-    return value.toFixed(1) + ' ' + units[unit];
+    while (value >= 1024 && unit < units.length - 1) {
+      value /= 1024;
+      unit += 1;
+    }
+    return `${value.toFixed(1)} ${units[unit] ?? ''}`;
   }
 
-  function formatScalar(key, value) {
+  function formatScalar(key: string, value: unknown): string {
     if (typeof value === 'boolean') return value ? 'yes' : 'no';
-    if (typeof value === 'number' && /bytes/i.test(key)) return formatBytes(value) + (value >= 1024 ? ' (' + value.toLocaleString('en') + ' B)' : '');
+    if (typeof value === 'number' && /bytes/i.test(key)) return formatBytes(value) + (value >= 1024 ? ` (${value.toLocaleString('en')} B)` : '');
     if (typeof value === 'number') return value.toLocaleString('en');
-    return String(value);
+    return typeof value === 'string' ? value : JSON.stringify(value);
   }
 
-  function formatValue(key, value) {
+  const itemText = (item: unknown): string => (typeof item === 'string' ? item : JSON.stringify(item));
+
+  function formatValue(key: string, value: unknown): HTMLElement {
     if (isEmpty(value)) return el('span', 'none', '—');
     if (Array.isArray(value)) {
       const list = el('ul');
-      for (const item of value) list.appendChild(el('li', '', typeof item === 'string' ? item : JSON.stringify(item)));
+      for (const item of value as unknown[]) list.appendChild(el('li', '', itemText(item)));
       return list;
     }
     return el('span', /^error\./.test(key) ? 'error-text' : '', formatScalar(key, value));
   }
 
-  function summarizeChange(key, value) {
+  function summarizeChange(key: string, value: unknown): string {
     if (Array.isArray(value)) {
-      const shown = value.slice(0, 3).map((item) => (typeof item === 'string' ? item : JSON.stringify(item)));
-      return key + ': ' + shown.join(', ') + (value.length > 3 ? ' +' + (value.length - 3) + ' more' : '');
+      const shown = (value as unknown[]).slice(0, 3).map(itemText);
+      return `${key}: ${shown.join(', ')}${value.length > 3 ? ` +${value.length - 3} more` : ''}`;
     }
-    return key + ' ' + formatScalar(key, value);
+    return `${key} ${formatScalar(key, value)}`;
   }
 
-  function changesOf(index) {
+  function changesOf(index: number): Map<string, unknown> {
     const entry = view.entries[index];
-    const before = index > 0 && view.entries[index - 1].runId === entry.runId ? flatten(view.entries[index - 1].detail, '', new Map()) : new Map();
-    const changed = new Map();
+    const previous = view.entries[index - 1];
+    if (entry === undefined) return new Map();
+    const before = previous !== undefined && previous.runId === entry.runId ? flatten(previous.detail, '', new Map()) : new Map<string, unknown>();
+    const changed = new Map<string, unknown>();
     for (const [key, value] of flatten(entry.detail, '', new Map())) {
       // At the start of a run, zeros and "no" are the defaults, not news.
       const unset = isEmpty(value) || (before.size === 0 && (value === 0 || value === false));
@@ -87,52 +110,56 @@ export const PAGE_SCRIPT = String.raw`
     return changed;
   }
 
-  function activeState() {
-    if (view.cursor >= 0) return view.entries[view.cursor].to;
+  function activeState(): string | null {
+    const entry = view.entries[view.cursor];
+    if (entry !== undefined) return entry.to;
     return view.session ? view.session.current : null;
   }
 
-  function renderChart() {
+  function renderChart(): void {
     const active = activeState();
     const entry = view.entries[view.cursor];
-    const visited = new Set();
-    for (let i = view.cursor; i >= 0 && view.entries[i].runId === (entry && entry.runId); i -= 1) {
-      if (view.entries[i].from) visited.add(view.entries[i].from);
-      if (view.entries[i].event === 'xstate.init' || view.entries[i].from === null) break;
+    const visited = new Set<string>();
+    for (let i = view.cursor; i >= 0; i -= 1) {
+      const step = view.entries[i];
+      if (step === undefined || step.runId !== entry?.runId) break;
+      if (step.from) visited.add(step.from);
+      if (step.event === 'xstate.init' || step.from === null) break;
     }
-    const bad = Boolean(entry && entry.detail && entry.detail.error);
+    const bad = entry !== undefined && isRecord(entry.detail) && Boolean(entry.detail['error']);
     for (const node of document.querySelectorAll('#chart [data-state]')) {
       const name = node.getAttribute('data-state');
       if (name === active) node.setAttribute('data-active', 'true');
       else node.removeAttribute('data-active');
-      node.classList.toggle('visited', visited.has(name) && name !== active);
+      node.classList.toggle('visited', name !== null && visited.has(name) && name !== active);
       node.classList.toggle('bad', name === active && bad);
     }
     for (const edge of document.querySelectorAll('#chart g.edge[data-from]')) {
-      const taken = Boolean(entry && entry.from !== null && edge.getAttribute('data-from') === entry.from && edge.getAttribute('data-to') === entry.to);
+      const taken = entry !== undefined && entry.from !== null && edge.getAttribute('data-from') === entry.from && edge.getAttribute('data-to') === entry.to;
       edge.classList.toggle('taken', taken);
     }
   }
 
-  function renderStep() {
+  function renderStep(): void {
     const entry = view.entries[view.cursor];
     const title = $('step-title');
     const meta = $('step-meta');
     const table = $('context');
     title.replaceChildren();
     table.replaceChildren();
-    if (!entry) {
-      title.textContent = activeState() || 'no transitions yet';
-      meta.textContent = view.session && view.session.note ? view.session.note : '';
+    if (entry === undefined) {
+      title.textContent = activeState() ?? 'no transitions yet';
+      meta.textContent = view.session?.note ?? '';
       return;
     }
-    title.append(el('span', '', entry.from || '·'), el('span', 'arrow', '→'), el('span', '', entry.to));
-    meta.textContent = [describeEvent(entry.event), entry.at, entry.command, entry.command && entry.runId ? 'run ' + entry.runId.slice(0, 8) : '']
-      .filter(Boolean).join(' · ');
+    title.append(el('span', '', entry.from ?? '·'), el('span', 'arrow', '→'), el('span', '', entry.to));
+    meta.textContent = [describeEvent(entry.event), entry.at, entry.command, entry.command && entry.runId ? `run ${entry.runId.slice(0, 8)}` : '']
+      .filter(Boolean)
+      .join(' · ');
     const changed = changesOf(view.cursor);
     for (const [key, value] of flatten(entry.detail, '', new Map())) {
       const row = el('tr', changed.has(key) ? 'changed' : '');
-      const label = Array.isArray(value) && value.length > 0 ? key + ' (' + value.length + ')' : key;
+      const label = Array.isArray(value) && value.length > 0 ? `${key} (${value.length})` : key;
       const cell = el('td');
       cell.appendChild(formatValue(key, value));
       row.append(el('td', 'key', label), cell);
@@ -140,24 +167,23 @@ export const PAGE_SCRIPT = String.raw`
     }
   }
 
-  function renderControls() {
+  function renderControls(): void {
     const n = view.entries.length;
-    const slider = $('cursor');
+    const slider = $<HTMLInputElement>('cursor');
     slider.max = String(Math.max(0, n - 1));
     slider.value = String(Math.max(0, view.cursor));
     slider.disabled = n < 2;
-    $('position').textContent = (view.cursor + 1) + ' / ' + n;
-    $('step-first').disabled = $('step-prev').disabled = view.cursor <= 0;
-    $('step-last').disabled = $('step-next').disabled = view.cursor >= n - 1;
+    $('position').textContent = `${view.cursor + 1} / ${n}`;
+    $<HTMLButtonElement>('step-first').disabled = $<HTMLButtonElement>('step-prev').disabled = view.cursor <= 0;
+    $<HTMLButtonElement>('step-last').disabled = $<HTMLButtonElement>('step-next').disabled = view.cursor >= n - 1;
     document.body.setAttribute('data-cursor', String(view.cursor));
   }
 
-  function timelineRow(index) {
-    const entry = view.entries[index];
+  function timelineRow(index: number, entry: InspectorEntry): HTMLElement {
     const row = el('li');
     row.setAttribute('data-seq', String(entry.seq));
     row.setAttribute('data-index', String(index));
-    row.append(el('span', 'time', entry.at.slice(11, 23)), el('span', 'move', (entry.from || '·') + ' → ' + entry.to));
+    row.append(el('span', 'time', entry.at.slice(11, 23)), el('span', 'move', `${entry.from ?? '·'} → ${entry.to}`));
     row.appendChild(el('span', 'why', describeEvent(entry.event)));
     const changes = [...changesOf(index)].map(([key, value]) => summarizeChange(key, value));
     if (changes.length > 0) row.appendChild(el('span', 'changes', changes.slice(0, 4).join(' · ')));
@@ -165,20 +191,21 @@ export const PAGE_SCRIPT = String.raw`
     return row;
   }
 
-  function appendTimeline(index) {
+  function appendTimeline(index: number): void {
     const list = $('timeline');
     const entry = view.entries[index];
+    if (entry === undefined) return;
     const previous = view.entries[index - 1];
-    if (entry.runId && (!previous || previous.runId !== entry.runId)) {
+    if (entry.runId && (previous === undefined || previous.runId !== entry.runId)) {
       view.runs += 1;
-      const name = entry.command ? entry.command + ' · run ' + entry.runId.slice(0, 8) : 'run ' + view.runs;
-      list.appendChild(el('li', 'run', name + ' · ' + entry.at.slice(0, 10)));
+      const name = entry.command ? `${entry.command} · run ${entry.runId.slice(0, 8)}` : `run ${view.runs}`;
+      list.appendChild(el('li', 'run', `${name} · ${entry.at.slice(0, 10)}`));
     }
-    list.appendChild(timelineRow(index));
+    list.appendChild(timelineRow(index, entry));
     $('empty').hidden = true;
   }
 
-  function renderSelection() {
+  function renderSelection(): void {
     for (const row of document.querySelectorAll('#timeline li[data-index]')) {
       const selected = Number(row.getAttribute('data-index')) === view.cursor;
       row.classList.toggle('selected', selected);
@@ -186,32 +213,33 @@ export const PAGE_SCRIPT = String.raw`
     }
   }
 
-  function renderStatus() {
+  function renderStatus(): void {
     const session = view.session;
+    if (session === null) return;
     const running = session.mode === 'live' && !session.finished;
     document.body.classList.toggle('running', running);
     $('mode').classList.toggle('running', running);
     const runs = new Set(view.entries.map((entry) => entry.runId)).size;
-    let text;
-    if (session.mode === 'live') text = running ? 'running · ' + view.entries.length + ' steps' : 'run ended' + (session.note ? ': ' + session.note : '');
-    else text = view.entries.length + ' transitions in ' + runs + (runs === 1 ? ' run' : ' runs') + ' · state ' + (session.current || 'unknown');
+    let text: string;
+    if (session.mode === 'live') text = running ? `running · ${view.entries.length} steps` : `run ended${session.note ? `: ${session.note}` : ''}`;
+    else text = `${view.entries.length} transitions in ${runs}${runs === 1 ? ' run' : ' runs'} · state ${session.current || 'unknown'}`;
     $('status').textContent = text;
     $('status').title = text;
   }
 
-  function setCursor(index) {
+  function setCursor(index: number): void {
     view.cursor = Math.max(-1, Math.min(index, view.entries.length - 1));
     view.follow = view.cursor === view.entries.length - 1;
-    $('follow').checked = view.follow;
+    $<HTMLInputElement>('follow').checked = view.follow;
     renderChart();
     renderStep();
     renderControls();
     renderSelection();
   }
 
-  function addEntry(entry) {
+  function addEntry(entry: InspectorEntry): void {
     const last = view.entries[view.entries.length - 1];
-    if (last && entry.seq <= last.seq) return;
+    if (view.session === null || (last !== undefined && entry.seq <= last.seq)) return;
     view.entries.push(entry);
     view.session.current = entry.to;
     appendTimeline(view.entries.length - 1);
@@ -220,21 +248,23 @@ export const PAGE_SCRIPT = String.raw`
     renderStatus();
   }
 
-  function connect(after) {
-    const source = new EventSource('/api/events?after=' + after);
-    source.addEventListener('entry', (event) => addEntry(JSON.parse(event.data)));
-    source.addEventListener('end', (event) => {
-      view.session.finished = true;
-      view.session.note = JSON.parse(event.data).note;
+  function connect(after: number): void {
+    const source = new EventSource(`/api/events?after=${after}`);
+    source.addEventListener('entry', (event: MessageEvent<string>) => addEntry(JSON.parse(event.data) as InspectorEntry));
+    source.addEventListener('end', (event: MessageEvent<string>) => {
+      if (view.session !== null) {
+        view.session.finished = true;
+        view.session.note = (JSON.parse(event.data) as { note: string | null }).note;
+      }
       source.close();
       renderStatus();
     });
     source.onerror = () => {
-      if (!view.session.finished) $('status').textContent = 'connection lost · retrying…';
+      if (view.session?.finished !== true) $('status').textContent = 'connection lost · retrying…';
     };
   }
 
-  function start(session) {
+  function start(session: InspectorSession): void {
     view.session = session;
     view.entries = [];
     view.runs = 0;
@@ -251,34 +281,38 @@ export const PAGE_SCRIPT = String.raw`
     setCursor(view.entries.length - 1);
     renderStatus();
     document.body.setAttribute('data-ready', 'true');
-    if (session.mode === 'live' && !session.finished) connect(view.entries.length ? view.entries[view.entries.length - 1].seq : 0);
+    const last = view.entries[view.entries.length - 1];
+    if (session.mode === 'live' && !session.finished) connect(last === undefined ? 0 : last.seq);
   }
 
   $('step-first').addEventListener('click', () => setCursor(0));
   $('step-prev').addEventListener('click', () => setCursor(view.cursor - 1));
   $('step-next').addEventListener('click', () => setCursor(view.cursor + 1));
   $('step-last').addEventListener('click', () => setCursor(view.entries.length - 1));
-  $('cursor').addEventListener('input', (event) => setCursor(Number(event.target.value)));
-  $('follow').addEventListener('change', (event) => {
-    view.follow = event.target.checked;
+  $<HTMLInputElement>('cursor').addEventListener('input', (event) => setCursor(Number((event.target as HTMLInputElement).value)));
+  $<HTMLInputElement>('follow').addEventListener('change', (event) => {
+    view.follow = (event.target as HTMLInputElement).checked;
     if (view.follow) setCursor(view.entries.length - 1);
   });
   document.addEventListener('keydown', (event) => {
     if (event.target instanceof HTMLInputElement && event.target.type !== 'range') return;
-    const moves = { ArrowLeft: view.cursor - 1, ArrowRight: view.cursor + 1, Home: 0, End: view.entries.length - 1 };
-    if (!(event.key in moves) || !view.session) return;
+    const moves: Record<string, number> = { ArrowLeft: view.cursor - 1, ArrowRight: view.cursor + 1, Home: 0, End: view.entries.length - 1 };
+    const move = moves[event.key];
+    if (move === undefined || view.session === null) return;
     event.preventDefault();
-    setCursor(Math.max(0, moves[event.key]));
+    setCursor(Math.max(0, move));
   });
 
   fetch('/api/session', { cache: 'no-store' })
     .then((response) => {
-      if (!response.ok) throw new Error('the inspector answered ' + response.status);
-      return response.json();
+      if (!response.ok) throw new Error(`the inspector answered ${response.status}`);
+      return response.json() as Promise<InspectorSession>;
     })
     .then(start)
-    .catch((error) => {
-      $('status').textContent = 'could not load the session: ' + error.message;
+    .catch((error: unknown) => {
+      $('status').textContent = `could not load the session: ${error instanceof Error ? error.message : String(error)}`;
     });
-})();
-`;
+}
+
+/** JavaScript of the inspector page: the function above, by its source text, called once. */
+export const PAGE_SCRIPT = `(${runInspectorPage.toString()})();\n`;

@@ -1,0 +1,208 @@
+// The FleetStore on TypeORM, one SQL text for SQLite and PostgreSQL: both speak
+// `INSERT … ON CONFLICT … DO NOTHING/UPDATE … RETURNING`; only the placeholders differ.
+// A batch is one transaction: its new reports, and its station's row moved to the newest report.
+import type { DataSource, EntityManager } from 'typeorm';
+import type { FleetAck, FleetBatch, FleetEvent } from '../formats/fleet-report.js';
+import type { FleetStore, FleetSummary, StationFilter, StationView, StoredReport } from './fleet-store.js';
+
+const EVENT_COLUMNS = [
+  'command', 'host_name', 'machine_name', 'key_index', 'upgrader_version', 'installed_version',
+  'announced_version', 'state', 'exit_code', 'error_code', 'phase',
+] as const;
+const REPORT_COLUMNS = ['event_id', 'station_id', 'seq', 'at', 'received_at', ...EVENT_COLUMNS, 'bytes_fetched', 'duration_ms'] as const;
+const STATION_COLUMNS = ['station_id', ...EVENT_COLUMNS, 'last_seq', 'last_at', 'first_seen', 'last_seen', 'reports', 'dropped'] as const;
+
+function eventValues(event: FleetEvent): unknown[] {
+  return [
+    event.command, event.hostName, event.machineName, event.keyIndex, event.upgraderVersion, event.installedVersion,
+    event.announcedVersion, event.state, event.exitCode, event.errorCode, event.phase,
+  ];
+}
+
+/** A FleetStore on an initialized (migrated) DataSource of either driver. */
+export function createTypeormFleetStore(dataSource: DataSource): FleetStore {
+  const postgres = dataSource.options.type === 'postgres';
+  // `?` → `$n` for PostgreSQL; the SQL texts below never hold a literal `?`.
+  const sql = (text: string): string => {
+    if (!postgres) return text;
+    let n = 0;
+    return text.replace(/\?/g, () => `$${(n += 1)}`);
+  };
+  const tuple = (width: number): string => `(${Array.from({ length: width }, () => '?').join(', ')})`;
+  const query = <T>(runner: DataSource | EntityManager, text: string, params: unknown[] = []): Promise<T[]> =>
+    runner.query<T[]>(sql(text), params);
+
+  // Columns the newest report decides; the CASE keeps a station's row at its highest seq, whatever
+  // order batches arrive in.
+  const newer = `excluded."last_seq" >= "fleet_station"."last_seq"`;
+  const latest = [...EVENT_COLUMNS, 'last_seq', 'last_at'].map((c) => `"${c}" = CASE WHEN ${newer} THEN excluded."${c}" ELSE "fleet_station"."${c}" END`);
+  const upsertStation = `INSERT INTO "fleet_station" (${STATION_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES ${tuple(STATION_COLUMNS.length)}
+    ON CONFLICT ("station_id") DO UPDATE SET ${latest.join(', ')},
+    "last_seen" = excluded."last_seen", "reports" = "fleet_station"."reports" + excluded."reports",
+    "dropped" = "fleet_station"."dropped" + excluded."dropped"`;
+
+  // better-sqlite3 is one connection: two transactions must never interleave on it.
+  let tail: Promise<unknown> = Promise.resolve();
+  function ingest(batch: FleetBatch, receivedAt: Date): Promise<FleetAck> {
+    if (postgres) return ingestNow(batch, receivedAt);
+    const result = tail.then(() => ingestNow(batch, receivedAt));
+    tail = result.catch(() => undefined);
+    return result;
+  }
+
+  async function ingestNow(batch: FleetBatch, receivedAt: Date): Promise<FleetAck> {
+    const received = receivedAt.toISOString();
+    const stationId = batch.stationId.toLowerCase();
+    return dataSource.transaction(async (manager) => {
+      const rows = batch.events.map((event) => [
+        event.eventId.toLowerCase(), stationId, event.seq, new Date(event.at).toISOString(), received,
+        ...eventValues(event), event.bytesFetched, event.durationMs,
+      ]);
+      const inserted = await query<{ event_id: string }>(
+        manager,
+        `INSERT INTO "fleet_report" (${REPORT_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES ${rows.map(() => tuple(REPORT_COLUMNS.length)).join(', ')}
+         ON CONFLICT ("event_id") DO NOTHING RETURNING "event_id"`,
+        rows.flat(),
+      );
+      const fresh = new Set(inserted.map((row) => row.event_id));
+      const newEvents = batch.events.filter((event) => fresh.has(event.eventId.toLowerCase()));
+      const newest = [...(newEvents.length > 0 ? newEvents : batch.events)].sort((a, b) => b.seq - a.seq)[0];
+      if (newest !== undefined) {
+        // Only duplicates: the station was heard (last_seen), but its latest report stays as it is.
+        const seq = newEvents.length > 0 ? newest.seq : -1;
+        await query(manager, upsertStation, [
+          stationId, ...eventValues(newest), seq, new Date(newest.at).toISOString(), received, received, newEvents.length, batch.dropped,
+        ]);
+      }
+      return { accepted: newEvents.length, duplicates: batch.events.length - newEvents.length };
+    });
+  }
+
+  function stationWhere(filter: StationFilter, cutoff: string): { where: string; params: unknown[] } {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, ...values: unknown[]): void => {
+      clauses.push(clause);
+      params.push(...values);
+    };
+    if (filter.version !== undefined) add('"installed_version" = ?', filter.version);
+    if (filter.state !== undefined) add('"state" = ?', filter.state);
+    if (filter.errorCode !== undefined) add('"error_code" = ?', filter.errorCode);
+    if (filter.overdue !== undefined) add(filter.overdue ? '"last_seen" < ?' : '"last_seen" >= ?', cutoff);
+    if (filter.search !== undefined && filter.search !== '') {
+      // LIKE's own wildcards in the search text are matched literally.
+      const pattern = `%${filter.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      add(`(LOWER("station_id") LIKE ? ESCAPE '\\' OR LOWER(COALESCE("machine_name", '')) LIKE ? ESCAPE '\\' OR LOWER("host_name") LIKE ? ESCAPE '\\')`, pattern, pattern, pattern);
+    }
+    return { where: clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`, params };
+  }
+
+  async function stations(filter: StationFilter, now: Date, overdueAfterMs: number): Promise<StationView[]> {
+    const cutoff = new Date(now.getTime() - overdueAfterMs).toISOString();
+    const { where, params } = stationWhere(filter, cutoff);
+    const limit = Math.min(Math.max(filter.limit ?? 100_000, 0), 100_000);
+    const offset = Math.max(filter.offset ?? 0, 0);
+    const rows = await query<Record<string, unknown>>(
+      dataSource,
+      `SELECT * FROM "fleet_station" ${where} ORDER BY "last_seen" DESC, "station_id" LIMIT ${limit} OFFSET ${offset}`,
+      params,
+    );
+    return rows.map((row) => toStationView(row, cutoff));
+  }
+
+  async function summary(now: Date, overdueAfterMs: number): Promise<FleetSummary> {
+    const cutoff = new Date(now.getTime() - overdueAfterMs).toISOString();
+    const dayAgo = new Date(now.getTime() - 24 * 3600 * 1000).toISOString();
+    const countOf = (rows: { key: string | null; n: unknown }[]): Record<string, number> =>
+      Object.fromEntries(rows.map((row) => [row.key ?? '(none)', Number(row.n)]));
+    const [totals, versions, states, failures] = await Promise.all([
+      query<{ n: unknown; overdue: unknown }>(
+        dataSource,
+        `SELECT COUNT(*) AS "n", COALESCE(SUM(CASE WHEN "last_seen" < ? THEN 1 ELSE 0 END), 0) AS "overdue" FROM "fleet_station"`,
+        [cutoff],
+      ),
+      query<{ key: string | null; n: unknown }>(dataSource, `SELECT "installed_version" AS "key", COUNT(*) AS "n" FROM "fleet_station" GROUP BY "installed_version"`),
+      query<{ key: string | null; n: unknown }>(dataSource, `SELECT "state" AS "key", COUNT(*) AS "n" FROM "fleet_station" GROUP BY "state"`),
+      query<{ key: string | null; n: unknown }>(
+        dataSource,
+        `SELECT "error_code" AS "key", COUNT(*) AS "n" FROM "fleet_report" WHERE "at" >= ? AND "at" <= ? AND "error_code" IS NOT NULL GROUP BY "error_code"`,
+        [dayAgo, now.toISOString()],
+      ),
+    ]);
+    return {
+      stations: Number(totals[0]?.n ?? 0),
+      versions: countOf(versions),
+      states: countOf(states),
+      failures24h: countOf(failures),
+      overdue: Number(totals[0]?.overdue ?? 0),
+      at: now.toISOString(),
+      overdueAfterMs,
+    };
+  }
+
+  async function history(stationId: string, limit: number): Promise<StoredReport[]> {
+    const rows = await query<Record<string, unknown>>(
+      dataSource,
+      `SELECT * FROM "fleet_report" WHERE "station_id" = ? ORDER BY "seq" DESC LIMIT ${Math.min(Math.max(limit, 0), 10_000)}`,
+      [stationId.toLowerCase()],
+    );
+    return rows.map(toStoredReport);
+  }
+
+  return {
+    ingest,
+    stations,
+    summary,
+    history,
+    close: async () => {
+      if (dataSource.isInitialized) await dataSource.destroy();
+    },
+  };
+}
+
+// Columns are text or numbers; anything else would be a driver surprise, shown as JSON.
+const str = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : JSON.stringify(value));
+const strOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : str(value));
+
+function toStationView(row: Record<string, unknown>, cutoff: string): StationView {
+  return {
+    stationId: str(row.station_id),
+    machineName: strOrNull(row.machine_name),
+    keyIndex: strOrNull(row.key_index),
+    hostName: str(row.host_name),
+    installedVersion: strOrNull(row.installed_version),
+    announcedVersion: strOrNull(row.announced_version),
+    state: str(row.state),
+    lastExitCode: Number(row.exit_code),
+    lastErrorCode: strOrNull(row.error_code),
+    lastPhase: strOrNull(row.phase),
+    lastSeen: str(row.last_seen),
+    lastEventAt: str(row.last_at),
+    reports: Number(row.reports),
+    dropped: Number(row.dropped),
+    overdue: str(row.last_seen) < cutoff,
+  };
+}
+
+function toStoredReport(row: Record<string, unknown>): StoredReport {
+  return {
+    stationId: str(row.station_id),
+    eventId: str(row.event_id),
+    seq: Number(row.seq),
+    at: str(row.at),
+    receivedAt: str(row.received_at),
+    command: str(row.command),
+    hostName: str(row.host_name),
+    machineName: strOrNull(row.machine_name),
+    keyIndex: strOrNull(row.key_index),
+    upgraderVersion: str(row.upgrader_version),
+    installedVersion: strOrNull(row.installed_version),
+    announcedVersion: strOrNull(row.announced_version),
+    state: str(row.state),
+    exitCode: Number(row.exit_code),
+    errorCode: strOrNull(row.error_code),
+    bytesFetched: Number(row.bytes_fetched),
+    durationMs: Number(row.duration_ms),
+    phase: strOrNull(row.phase),
+  };
+}
