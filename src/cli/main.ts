@@ -24,8 +24,8 @@ export function buildProgram(): Command {
     for (const sub of command.commands) overrideAll(sub);
   };
   for (const command of program.commands) overrideAll(command);
-  for (const command of program.commands) {
-    const example = HELP_EXAMPLES[command.name()];
+  for (const command of program.commands.flatMap((top) => [top, ...top.commands])) {
+    const example = HELP_EXAMPLES[fullName(command).replace(/^reg-client-upgrader /, '')];
     if (example !== undefined) command.addHelpText('after', `\nExample:\n  ${example}`);
   }
   program.addHelpText(
