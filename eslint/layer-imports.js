@@ -45,8 +45,9 @@ export const LAYERS = /** @type {Layer[]} */ ([
     name: 'server',
     path: 'src/server/',
     imports: ['rollout', 'formats', 'errors'],
-    // File primitives: the same SHA-256 the stations check, and the same fsync-then-rename.
-    files: ['src/services/hash-file', 'src/services/atomic-file'],
+    // File primitives: the same SHA-256 the stations check, and the same fsync-then-rename. publish's
+    // release checks read what stations read the same way: the settings table and the trusted key.
+    files: ['src/services/hash-file', 'src/services/atomic-file', 'src/config/settings', 'src/services/manifest-signature'],
   },
   // The fleet service (DESIGN §13): its own storage on SQLite or PostgreSQL through the one TypeORM opener.
   { name: 'fleet', path: 'src/fleet/', imports: ['rollout', 'formats', 'errors', 'migrations'], files: ['src/persistence/data-source'] },

@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   HASH_MISMATCH: EXIT.badData,
   SIGNATURE_INVALID: EXIT.badData,
   ROLLOUT_MALFORMED: EXIT.badData,
+  RELEASE_REFUSED: EXIT.badData,
   // network and startup
   BUILD_STATUS_CHECK_FAILED: EXIT.buildStatusCheckFailure,
   PATCH_DOWNLOAD_FAILED: EXIT.patchDownloadFailure,

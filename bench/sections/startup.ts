@@ -30,7 +30,7 @@ export async function benchStartup(ctx: BenchContext): Promise<SectionResult> {
   const station = path.join(dir, 'station');
   const files = fileSpecs('lib', Array.from({ length: FILES }, () => 64 * 1024));
   await createStation(station, '1.0.0', files);
-  await publishRelease({ version: '1.0.0', libDir: path.join(station, 'lib'), outRoot: path.join(dir, 'server') });
+  await publishRelease({ unchecked: true, version: '1.0.0', libDir: path.join(station, 'lib'), outRoot: path.join(dir, 'server') });
   const server = await startBenchServer(ctx.benchDir, path.join(dir, 'server'));
   try {
     const node = { cmd: process.execPath, args: ['-e', '0'] };

@@ -11,6 +11,8 @@ export interface CommonOptions {
   yes?: boolean;
   inspect?: string | boolean;
   inspectWait?: boolean;
+  /** false with --no-progress: plain progress lines instead of a bar. */
+  progress?: boolean;
   logLevel: 'error' | 'warn' | 'info' | 'debug';
   [setting: string]: unknown;
 }
@@ -36,6 +38,7 @@ export function addCommonOptions(command: Command): Command {
     .option('--yes', 'do not ask for confirmation')
     .option('--inspect [port]', 'serve the live inspector page on 127.0.0.1 (default port 5940)')
     .option('--inspect-wait', 'keep the inspector page up after the run until Ctrl-C')
+    .option('--no-progress', 'no progress bar, even on a terminal: a plain line on stderr every 2 s (as without a terminal)')
     .addOption(
       new Option('--log-level <level>', 'detail of registration.log').choices(['error', 'warn', 'info', 'debug']).default('info'),
     );

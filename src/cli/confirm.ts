@@ -3,16 +3,16 @@
 import { createInterface } from 'node:readline/promises';
 import { UpgradeError } from '../errors.js';
 
-/** Resolves when the operator agreed; throws CONFIRMATION_REQUIRED (64) when they cannot or did not. */
-export async function confirm(question: string, yes: boolean | undefined): Promise<void> {
-  if (yes === true) return;
+/** True when the operator agreed, false when they answered no; throws CONFIRMATION_REQUIRED (64) without a terminal. */
+export async function confirm(question: string, yes: boolean | undefined): Promise<boolean> {
+  if (yes === true) return true;
   if (!process.stdin.isTTY) {
     throw new UpgradeError('CONFIRMATION_REQUIRED', `${question} — no terminal to ask on: pass --yes to confirm`);
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = (await rl.question(`${question} [y/N] `)).trim().toLowerCase();
-    if (answer !== 'y' && answer !== 'yes') throw new UpgradeError('CONFIRMATION_REQUIRED', 'not confirmed: nothing was changed');
+    return answer === 'y' || answer === 'yes';
   } finally {
     rl.close();
   }

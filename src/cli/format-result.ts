@@ -28,6 +28,8 @@ export function formatResult(result: RunResult): string[] {
     lines.push(`upgrade available: ${result.latestVersion ?? '?'} — run 'reg-client-upgrader upgrade' to install it`);
   } else if (result.state === 'staged') {
     lines.push(`upgrade to ${result.latestVersion ?? '?'} staged: restart the client to apply it`);
+  } else if (result.command === 'upgrade' && result.state === 'ready') {
+    lines.push(`already up to date: ${version} is the latest version the server announces; nothing to upgrade`);
   } else if (result.state === 'done') {
     lines.push(`upgraded to ${version}: files applied and database upgraded`);
   } else {

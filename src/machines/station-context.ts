@@ -1,6 +1,6 @@
 // The station machine's memory and the pure rules it decides with. Plain JSON only, so a snapshot
 // can be persisted after every transition and restored after a crash.
-import type { ErrorInfo } from '../errors.js';
+import { ERROR_CODES, EXIT, type ErrorInfo } from '../errors.js';
 import type { RolloutStatus } from '../rollout/decide-rollout.js';
 import type { CheckUpgradeOutput, RollbackPhase, UpgradeStepInput, VerifyOutput } from './station-services.js';
 
@@ -15,6 +15,8 @@ export interface LaunchParams {
   installedVersion: string;
   offline: boolean;
   allowDowngrade: boolean;
+  /** Failed database upgrades of one release before the station gives up on it and rolls back (default 10). */
+  dbRetryLimit?: number;
   /** `upgrade --ignore-rollout`: a supervisor takes the version though the rollout does not offer it here. */
   ignoreRollout?: boolean;
 }
@@ -30,6 +32,8 @@ export interface UpgradeContext {
   dbApplied: string[];
   /** The DB upgrade failed and was rolled back: the next launch retries it. */
   dbUpgradePending: boolean;
+  /** Database upgrades of this release that failed in a row (absent in snapshots from before it was counted). */
+  dbFailures?: number;
   rollbackPhase: RollbackPhase | null;
   /** `done` removed the backup and staging. */
   finished: boolean;
@@ -130,6 +134,19 @@ export function describeDamage(verify: VerifyOutput): string {
   if (verify.mismatched.length > 0) parts.push(`changed: ${verify.mismatched.join(', ')}`);
   if (verify.unknown.length > 0) parts.push(`not in the manifest: ${verify.unknown.join(', ')}`);
   return parts.join('; ');
+}
+
+/** Default of LaunchParams.dbRetryLimit: the crash-loop guard's limit (DESIGN §5). */
+export const DEFAULT_DB_RETRY_LIMIT = 10;
+
+/**
+ * The DB step failed on the release's own files (mappings, scripts, properties: exit 64 or 65),
+ * not on the database: the retry goes through the startup cycle, whose patch can bring a hotfix.
+ */
+export function failedOnReleaseFiles(error: ErrorInfo | null): boolean {
+  if (error === null) return false;
+  const exit = ERROR_CODES[error.code];
+  return exit === EXIT.badData || exit === EXIT.usage;
 }
 
 /** The upgrade states: a restore of one of these without progress counts toward the crash-loop guard. */

@@ -138,6 +138,12 @@ export const stationMachine = stationSetup.createMachine({
             actions: { type: 'recordUpgradeCheck', params: ({ event }) => event.output },
           },
           {
+            // `upgrade` when the announced version is the installed one: a normal outcome, not a failure.
+            guard: { type: 'upToDate', params: ({ event }) => event.output },
+            target: 'ready',
+            actions: { type: 'recordUpgradeCheck', params: ({ event }) => event.output },
+          },
+          {
             guard: 'upgradeRequested',
             target: 'failed',
             actions: [{ type: 'recordUpgradeCheck', params: ({ event }) => event.output }, 'failNoUpgrade'],
@@ -152,7 +158,7 @@ export const stationMachine = stationSetup.createMachine({
     },
     ready: {
       tags: ['resting'],
-      always: { guard: 'upgradeRequested', target: 'failed', actions: 'failNoUpgrade' },
+      always: { guard: 'upgradeRequestedOffline', target: 'failed', actions: 'failNoUpgrade' },
       on: { LAUNCH: { target: 'probing', actions: { type: 'startCycle', params: ({ event }) => event.params } } },
     },
     upgradeAvailable: {
@@ -268,6 +274,17 @@ export const stationMachine = stationSetup.createMachine({
       tags: ['resting'],
       on: {
         LAUNCH: [
+          {
+            guard: { type: 'dbRetriesExhausted', params: ({ event }) => event.params },
+            target: 'rollback',
+            actions: [{ type: 'resumeUpgrade', params: ({ event }) => event.params }, { type: 'enterRollback', params: 'operator' }, 'warnGaveUp'],
+          },
+          {
+            // A hotfix of the same version is patched in before the scripts run again.
+            guard: { type: 'releaseRetryPending', params: ({ event }) => event.params },
+            target: 'probing',
+            actions: { type: 'resumeUpgrade', params: ({ event }) => event.params },
+          },
           {
             guard: { type: 'dbRetryPending', params: ({ event }) => event.params },
             target: 'dbUpgrade',

@@ -5,7 +5,9 @@ import type { ErrorCode } from '../errors.js';
 import { describeRollout } from '../rollout/decide-rollout.js';
 import {
   classifyError,
+  DEFAULT_DB_RETRY_LIMIT,
   describeDamage,
+  failedOnReleaseFiles,
   initialContext,
   isOffered,
   needsRepair,
@@ -37,6 +39,14 @@ function withUpgrade(context: StationContext, change: Partial<UpgradeContext>): 
 }
 
 /** The setup every state of the station machine refers to by name. */
+/**
+ * A failed database upgrade waits on this launch: only onto the release it belongs to (lib/ restored
+ * by hand, or another station's, means a fresh plan) and never under `rollback`.
+ */
+function pendingOnInstalled(context: StationContext, params: LaunchParams): boolean {
+  return context.upgrade?.dbUpgradePending === true && params.command !== 'rollback' && params.installedVersion === context.upgrade.targetVersion;
+}
+
 export const stationSetup = setup({
   types: {
     context: {} as StationContext,
@@ -48,21 +58,29 @@ export const stationSetup = setup({
     offlineRequested: ({ context }) => context.offline,
     rollbackRequested: ({ context }) => context.command === 'rollback',
     upgradeRequested: ({ context }) => context.command === 'upgrade',
+    // `upgrade` on a station that is offline: nothing could be checked (online, `ready` means up to date).
+    upgradeRequestedOffline: ({ context }) => context.command === 'upgrade' && context.online !== true,
+    upToDate: (_, output: CheckUpgradeOutput) => output.latestVersion !== null && output.comparison === 0,
     isOnline: (_, output: ProbeOutput) => output.online,
     filesIntact: (_, verify: VerifyOutput) => !needsRepair(verify),
     // A launch finds the database behind the installed release (the state of an interrupted upgrade
     // was lost): its scripts run before the client starts on a schema it does not know.
+    // A database upgrade still pending (it failed on the release's files) counts as behind too.
     intactButDatabaseBehind: ({ context }, verify: VerifyOutput) =>
-      context.command === 'start' && !needsRepair(verify) && verify.databaseBehind !== undefined,
-    databaseBehind: ({ context }) => context.command === 'start' && context.verify?.databaseBehind !== undefined,
+      context.command === 'start' && !needsRepair(verify) && (verify.databaseBehind !== undefined || context.upgrade?.dbUpgradePending === true),
+    databaseBehind: ({ context }) =>
+      context.command === 'start' && (context.verify?.databaseBehind !== undefined || context.upgrade?.dbUpgradePending === true),
     newerAnnounced: ({ context }, output: CheckUpgradeOutput) => isOffered(output, context.allowDowngrade),
     upgradeRequestedAndOffered: ({ context }, output: CheckUpgradeOutput) =>
       context.command === 'upgrade' && isOffered(output, context.allowDowngrade, context.ignoreRollout === true),
     launchedToApply: (_, params: LaunchParams) => params.command === 'start',
     launchedToRollback: (_, params: LaunchParams) => params.command === 'rollback',
-    // Only onto the release it belongs to: lib/ restored by hand (or another station's) means a fresh plan.
-    dbRetryPending: ({ context }, params: LaunchParams) =>
-      context.upgrade?.dbUpgradePending === true && params.command !== 'rollback' && params.installedVersion === context.upgrade.targetVersion,
+    dbRetryPending: ({ context }, params: LaunchParams) => pendingOnInstalled(context, params),
+    // The scripts of this release failed dbRetryLimit launches in a row: stop retrying, roll back.
+    dbRetriesExhausted: ({ context }, params: LaunchParams) =>
+      pendingOnInstalled(context, params) && (context.upgrade?.dbFailures ?? 0) >= (params.dbRetryLimit ?? DEFAULT_DB_RETRY_LIMIT),
+    releaseRetryPending: ({ context }, params: LaunchParams) =>
+      pendingOnInstalled(context, params) && params.command === 'start' && failedOnReleaseFiles(context.error),
     operatorRollback: ({ context }) => context.upgrade?.rollbackPhase === 'operator',
     dbRollback: ({ context }) => context.upgrade?.rollbackPhase === 'dbUpgrade',
   },
@@ -94,7 +112,7 @@ export const stationSetup = setup({
     })),
     beginUpgrade: assign(({ context }) => ({ upgrade: newUpgrade(context) })),
     beginDatabaseCatchUp: assign(({ context }) => ({
-      upgrade: {
+      upgrade: context.upgrade?.dbUpgradePending === true ? { ...context.upgrade, rollbackPhase: null } : {
         ...newUpgrade(context),
         fromVersion: context.verify?.databaseBehind ?? context.installedVersion,
         targetVersion: context.installedVersion,
@@ -124,7 +142,14 @@ export const stationSetup = setup({
       warnings: [...context.warnings, ...(output.warnings ?? [])],
     })),
     keepDbRetryPending: assign(({ context }) => ({
-      upgrade: withUpgrade(context, { dbUpgradePending: true, rollbackPhase: null }),
+      upgrade: withUpgrade(context, { dbUpgradePending: true, rollbackPhase: null, dbFailures: (context.upgrade?.dbFailures ?? 0) + 1 }),
+    })),
+    warnGaveUp: assign(({ context }) => ({
+      warnings: [
+        ...context.warnings,
+        `the database upgrade to ${context.upgrade?.targetVersion ?? '?'} failed ${context.upgrade?.dbFailures ?? 0} launches in a row; ` +
+          `gave up on it and rolled back to ${context.upgrade?.fromVersion ?? 'the previous version'} (CRASH_LOOP); publish a fixed release and run upgrade again`,
+      ],
     })),
     markFinished: assign(({ context }) => ({ upgrade: withUpgrade(context, { finished: true }) })),
     warnCleanup: assign(({ context }, { error }: { error: unknown }) => ({

@@ -1,6 +1,7 @@
 // One station command from start to finish: configuration, lock, log, state store, hashing pool,
 // HTTP client, then the machine. Used by the CLI and by the library's runStartup().
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { InspectionEvent } from 'xstate';
 import { loadConfig, type UpgraderConfig } from '../config/load-config.js';
@@ -135,6 +136,8 @@ export async function runStationCommand(command: CycleCommand, options: StationC
     const keyFile = settingFile(config, 'publicKey');
     // Read before anything is touched: a bad key is a configuration error (64).
     if (keyFile !== undefined) trusted = await loadPublicKey(keyFile, SETTINGS.publicKey.property);
+    // Not a client installation (a mistyped --client-dir): nothing is created there, not even the log.
+    if (!existsSync(path.join(config.clientDir, 'MANIFEST.MF'))) await readLocalManifest(config.clientDir);
   } catch (error) {
     return failure(command, toErrorInfo(error, 'CONFIG_INVALID'));
   }
@@ -142,6 +145,7 @@ export async function runStationCommand(command: CycleCommand, options: StationC
   const runId = randomUUID();
   const logger = createFileLogger({
     file: paths.logFile,
+    jsonFile: paths.jsonLogFile,
     level: options.logLevel ?? 'info',
     bindings: { run: runId, command },
     ...(options.echoLevel === undefined ? {} : { echoLevel: options.echoLevel }),
@@ -217,6 +221,7 @@ export async function runStationCommand(command: CycleCommand, options: StationC
         installedVersion,
         offline: options.offline === true,
         allowDowngrade: config.allowDowngrade,
+        dbRetryLimit: config.crashLoopLimit,
         ...(options.ignoreRollout === true ? { ignoreRollout: true } : {}),
       },
       progress: () => progressFingerprint(paths.upgradeDir),

@@ -27,6 +27,8 @@ export interface StationPaths {
   stagingDir: string;
   stateDb: string;
   logFile: string;
+  /** The same log as JSON lines (pino), for tools: .upgrade/registration.jsonl. */
+  jsonLogFile: string;
   dbPath: string;
 }
 
@@ -40,6 +42,7 @@ export function stationPaths(clientDir: string): StationPaths {
     stagingDir: path.join(upgradeDir, 'staging'),
     stateDb: path.join(upgradeDir, 'state.db'),
     logFile: path.join(clientDir, 'registration.log'),
+    jsonLogFile: path.join(clientDir, '.upgrade', 'registration.jsonl'),
     dbPath: path.join(clientDir, 'db', 'reg.sqlite'),
   };
 }

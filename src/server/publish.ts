@@ -20,7 +20,9 @@ import {
 } from '../formats/maven-metadata.js';
 import { isPlainVersion } from '../formats/version.js';
 import { sha256File } from '../services/hash-file.js';
+import { loadPublicKey } from '../services/manifest-signature.js';
 import { bumpChangedMtimes } from './bump-changed-mtimes.js';
+import { checkRelease, ReleaseRefusedError, type ReleaseProblem } from './check-release.js';
 import { collectReleaseFiles, type ReleaseFile } from './collect-release-files.js';
 import { fsyncPath, writeFileAtomic } from '../services/atomic-file.js';
 import { swapDirectory } from './durable-fs.js';
@@ -42,6 +44,15 @@ export interface PublishOptions {
   now?: Date;
   /** RSA private key (PEM) to sign MANIFEST.MF with: writes MANIFEST.MF.sig (DESIGN §10). */
   signKeyPath?: string | undefined;
+  /** The public key stations trust (PEM): the signing key must match it. */
+  publicKeyPath?: string | undefined;
+  /** Make a version older than the current latest the latest. Default false: refused. */
+  allowDowngrade?: boolean | undefined;
+  /**
+   * Skip the release checks (checkRelease). Only for tests and tools that publish deliberately
+   * partial releases; a real release published this way can brick every station that takes it.
+   */
+  unchecked?: boolean | undefined;
   /**
    * Share of stations a new version starts at (rollout.json, DESIGN §13). Absent: 100 % when the
    * server already has a rollout document, and no document at all when it has none (as before).
@@ -70,8 +81,18 @@ export const REGISTRATION_CLIENT_IDS = { groupId: 'io.mosip.registration', artif
 
 const COPY_CONCURRENCY = 4;
 
-/** Publishes `libDir` as release `version` under `outRoot`; validates everything before writing. */
-export async function publishRelease(options: PublishOptions): Promise<PublishedRelease> {
+/** What a publish would lay out, checked; nothing written. */
+interface PreparedPublish {
+  version: string;
+  signKey: KeyObject | undefined;
+  files: ReleaseFile[];
+  outRoot: string;
+  serverDir: string;
+  metadataPath: string;
+  problems: ReleaseProblem[];
+}
+
+async function preparePublish(options: PublishOptions): Promise<PreparedPublish> {
   const { version } = options;
   if (!isPlainVersion(version)) {
     throw new ConfigError('INVALID_VERSION', `publish: invalid version ${JSON.stringify(version)}; expected dotted numbers such as 1.2.0.1 or 1.2.0.2-SNAPSHOT`, {
@@ -79,16 +100,44 @@ export async function publishRelease(options: PublishOptions): Promise<Published
     });
   }
   const signKey = options.signKeyPath === undefined ? undefined : await loadSigningKey(options.signKeyPath);
+  const publicKey = options.publicKeyPath === undefined ? undefined : (await loadPublicKey(options.publicKeyPath, '--public-key')).key;
   const files = await collectReleaseFiles(options.libDir);
   const outRoot = path.resolve(options.outRoot);
   await refuseOutInsideLib(options.libDir, outRoot);
   const serverDir = path.join(outRoot, REGISTRATION_CLIENT_IDS.artifactId);
   const metadataPath = path.join(serverDir, 'maven-metadata.xml');
-  await readMetadata(metadataPath); // a corrupt file stops publish before anything is written
+  const existing = await readMetadata(metadataPath); // a corrupt file stops publish before anything is written
   const rolloutBefore = await readRolloutFile(outRoot); // so does a corrupt rollout.json
   if (rolloutBefore?.signed === true && signKey === undefined) {
     requireSigningToWiden(rolloutBefore, nextRollout(rolloutBefore, version, options.rolloutPercent) ?? rolloutBefore.document, signKey, rolloutPaths(outRoot).document);
   }
+  const problems =
+    options.unchecked === true
+      ? []
+      : await checkRelease({
+          version,
+          files,
+          latest: existing?.latest,
+          listed: existing?.versions ?? [],
+          allowDowngrade: options.allowDowngrade === true,
+          signKey,
+          publicKey,
+        });
+  return { version, signKey, files, outRoot, serverDir, metadataPath, problems };
+}
+
+/** Runs every check publish runs (`publish --check`) and writes nothing; empty when the release is safe. */
+export async function checkPublish(options: PublishOptions): Promise<ReleaseProblem[]> {
+  return (await preparePublish({ ...options, unchecked: false })).problems;
+}
+
+/**
+ * Publishes `libDir` as release `version` under `outRoot`; validates everything before writing.
+ * A release that would break stations (checkRelease) is refused with RELEASE_REFUSED (exit 65).
+ */
+export async function publishRelease(options: PublishOptions): Promise<PublishedRelease> {
+  const { version, signKey, files, outRoot, serverDir, metadataPath, problems } = await preparePublish(options);
+  if (problems.length > 0) throw new ReleaseRefusedError(version, problems);
 
   await fs.mkdir(serverDir, { recursive: true });
   let compromised: Error | undefined;

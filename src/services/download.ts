@@ -33,6 +33,8 @@ export interface DownloadProgress {
   label: string;
   bytes: number;
   total?: number;
+  /** How many files the batch this file belongs to holds (set by downloadAll). */
+  files?: number;
 }
 
 /** A verified file at its finalPath. */
@@ -163,6 +165,8 @@ export async function downloadAll(client: Got, jobs: DownloadJob[], options: Dow
   const controller = new AbortController();
   const signal = options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal]);
   const results: DownloadResult[] = [];
+  const report = options.onProgress;
+  if (report !== undefined) options = { ...options, onProgress: (progress) => report({ ...progress, files: jobs.length }) };
   let failure: { error: unknown } | undefined;
   let next = 0;
   const worker = async (): Promise<void> => {

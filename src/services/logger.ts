@@ -1,12 +1,10 @@
-// The run's log: every step as one JSON line with a timestamp in <clientDir>/registration.log
-// (pino, written synchronously so a kill never loses the line before it), warnings echoed to stderr.
-// The log can never stop a run: a line that cannot be written (full disk, read-only station) is
-// dropped and reported once as a warning — no throw, no retry loop (sonic-boom's flushSync spins
-// forever on ENOSPC, which is why pino.destination is not used).
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import path from 'node:path';
+// The run's log, written synchronously so a kill never loses the line before it: for people,
+// <clientDir>/registration.log — one line per step, local time, plain words; for tools, the same
+// lines as JSON (pino) in .upgrade/registration.jsonl. Warnings are echoed to stderr. The log can
+// never stop a run: a line that cannot be written is dropped and reported once (fail-soft-file.ts).
 import pino from 'pino';
 import { redactUrl } from '../errors.js';
+import { failSoftDestination } from './fail-soft-file.js';
 
 /** Log levels, least to most severe. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -29,7 +27,10 @@ const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 }
 
 /** Options of the station log. */
 export interface FileLoggerOptions {
+  /** The readable log (registration.log). */
   file: string;
+  /** The JSON-lines log; none when omitted. */
+  jsonFile?: string;
   level: LogLevel;
   /** Echo lines at or above this level to stderr as plain text (omit for none). */
   echoLevel?: LogLevel;
@@ -47,65 +48,54 @@ function scrub(details: LogDetails | undefined): LogDetails | undefined {
   return out;
 }
 
-/** A pino destination that appends each line with one synchronous write and never throws. */
-export function failSoftDestination(file: string, onFailure: (message: string) => void): { write(line: string): boolean; close(): void } {
-  let fd: number | undefined;
-  let failing = false;
-  const fail = (error: unknown): void => {
-    if (failing) return; // once per streak of failures: a full disk must not flood stderr
-    failing = true;
-    onFailure(`could not write the log ${file}: ${error instanceof Error ? error.message : String(error)} (the run goes on; lines are lost until it can be written)`);
-  };
-  try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    fd = openSync(file, 'a');
-  } catch (error) {
-    fail(error);
-  }
-  return {
-    write(line) {
-      if (fd === undefined) return true;
-      try {
-        const bytes = Buffer.from(line, 'utf8');
-        for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
-        failing = false;
-      } catch (error) {
-        fail(error);
-      }
-      return true;
-    },
-    close() {
-      if (fd === undefined) return;
-      try {
-        closeSync(fd);
-      } catch {
-        // nothing left to lose: every line was written synchronously
-      }
-      fd = undefined;
-    },
-  };
+/** `2026-12-02 09:14:03 +05:30`: the station's local time with its offset, as a person reads it. */
+export function localTimestamp(at: Date): string {
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  const offset = -at.getTimezoneOffset();
+  const sign = offset >= 0 ? '+' : '-';
+  return (
+    `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())} ` +
+    `${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`
+  );
 }
 
-/** Opens the station log file (created with its folder if missing); never throws, see failSoftDestination. */
+/** One readable line: time, level, command, message, then the details as key=value. */
+export function readableLine(at: Date, level: LogLevel, command: string, message: string, details?: LogDetails): string {
+  const facts =
+    details === undefined || Object.keys(details).length === 0
+      ? ''
+      : `  (${Object.entries(details)
+          .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join(',') : typeof value === 'string' ? value : JSON.stringify(value)}`)
+          .join('; ')})`;
+  return `${localTimestamp(at)}  ${level.toUpperCase().padEnd(5)}  ${command.padEnd(8)}  ${message}${facts}\n`;
+}
+
+/** Opens the station log files (created with their folders if missing); never throws, see failSoftDestination. */
 export function createFileLogger(options: FileLoggerOptions): Logger & { close(): void; failures: string[] } {
   const failures: string[] = [];
-  const destination = failSoftDestination(options.file, (message) => {
+  const onFailure = (message: string): void => {
     failures.push(message);
     try {
       process.stderr.write(`warn: ${message}\n`);
     } catch {
       // stderr closed: the failure is still in the run's warnings
     }
-  });
-  const base = pino(
-    { level: options.level, timestamp: pino.stdTimeFunctions.isoTime, base: options.bindings ?? {} },
-    destination,
-  );
+  };
+  const text = failSoftDestination(options.file, onFailure);
+  const json = options.jsonFile === undefined ? undefined : failSoftDestination(options.jsonFile, onFailure, { noFollow: true });
+  const base =
+    json === undefined ? undefined : pino({ level: options.level, timestamp: pino.stdTimeFunctions.isoTime, base: options.bindings ?? {} }, json);
+  const command = typeof options.bindings?.command === 'string' ? options.bindings.command : '';
   const echo = options.echoLevel;
   const write = (level: LogLevel) => (message: string, details?: LogDetails) => {
-    const clean = scrub(details);
-    if (clean === undefined) base[level](message);
-    else base[level](clean, message);
+    if (ORDER[level] >= ORDER[options.level]) {
+      const clean = scrub(details);
+      text.write(readableLine(new Date(), level, command, message, clean));
+      if (base !== undefined) {
+        if (clean === undefined) base[level](message);
+        else base[level](clean, message);
+      }
+    }
     if (echo !== undefined && ORDER[level] >= ORDER[echo]) process.stderr.write(`${level}: ${message}\n`);
   };
   return {
@@ -114,7 +104,10 @@ export function createFileLogger(options: FileLoggerOptions): Logger & { close()
     warn: write('warn'),
     error: write('error'),
     failures,
-    close: () => destination.close(),
+    close: () => {
+      text.close();
+      json?.close();
+    },
   };
 }
 

@@ -9,3 +9,16 @@ describe('command line', () => {
     );
   });
 });
+
+describe('every command’s --help', () => {
+  it('lists its options and ends with one example (subcommands too)', async () => {
+    const { runCli } = await import('../helpers/station.js');
+    const names = buildProgram().commands.flatMap((c) => [c.name(), ...c.commands.map((sub) => `${c.name()} ${sub.name()}`)]);
+    for (const name of names) {
+      const help = await runCli([...name.split(' '), '--help']);
+      expect(help.code, name).toBe(0);
+      expect(help.stdout, name).toMatch(/Options:/);
+      expect(help.stdout, name).toMatch(new RegExp(`Example:\\n {2}reg-client-upgrader ${name} `));
+    }
+  });
+});

@@ -13,6 +13,7 @@ import type { RunResult } from '../../src/machines/run-result.js';
 import { rolloutBucket } from '../../src/rollout/rollout-bucket.js';
 import { runStationCommand } from '../../src/runner/run-station-command.js';
 import { publishRelease } from '../../src/server/publish.js';
+import { releaseTree } from '../helpers/release-lib.js';
 import { cliPath, installStation, runCli, tempDir, writeTree } from '../helpers/station.js';
 
 /** Fleet size (RCU_TEST_FLEET overrides it). */
@@ -74,7 +75,7 @@ beforeAll(async () => {
   await fs.writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
   await fs.writeFile(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }));
   for (const version of ['1.0.0', '1.1.0']) {
-    await writeTree(path.join(base, `lib-${version}`), { 'registration-client.jar': `client ${version}\n`, 'registration-api.jar': `api ${version}\n` });
+    await writeTree(path.join(base, `lib-${version}`), releaseTree(version, ['1.0.0', '1.1.0'], { 'registration-api.jar': `api ${version}\n` }));
   }
   await publishRelease({ version: '1.0.0', libDir: path.join(base, 'lib-1.0.0'), outRoot: root, signKeyPath: keyFile });
   stations = [];
@@ -177,7 +178,7 @@ describe('staged rollout across a fleet', () => {
     const start = await runCli(['start', '--client-dir', staged.dir, ...cliFlags(), '--json']);
     expect(start.code, start.stdout).toBe(0);
     expect(start.json).toMatchObject({ state: 'done', installedVersion: '1.1.0' });
-    expect(await fs.readFile(path.join(staged.dir, 'lib', 'registration-client.jar'), 'utf8')).toBe('client 1.1.0\n');
+    expect(await fs.readFile(path.join(staged.dir, 'lib', 'registration-client-1.1.0.jar'), 'utf8')).toBe('client 1.1.0\n');
   }, 600_000);
 
   it('a supervisor takes the paused version with upgrade --ignore-rollout, recorded in history', async () => {

@@ -4,6 +4,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isValidSignature } from '../../src/services/manifest-signature.js';
+import { releaseTree } from '../helpers/release-lib.js';
 import { runCli, tempDir, writeTree } from '../helpers/station.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -19,7 +20,7 @@ beforeEach(async () => {
   work = await tempDir('rcu-rollout-work-');
   keyFile = path.join(work, 'release-private.pem');
   await fs.writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  await writeTree(path.join(work, 'lib'), { 'a.jar': 'a' });
+  await writeTree(path.join(work, 'lib'), releaseTree('1.2.0.2', ['1.2.0.2'], { 'a.jar': 'a' }));
 });
 
 afterEach(async () => {
@@ -59,7 +60,7 @@ describe('rollout commands', () => {
   });
 
   it('refuses bad input with the usage code and touches nothing', async () => {
-    await runCli(['publish', '1.2.0.2', path.join(work, 'lib'), '--out', root]);
+    expect((await runCli(['publish', '1.2.0.2', path.join(work, 'lib'), '--out', root])).code).toBe(0);
     for (const args of [
       ['rollout', 'set', root, '1.2.0.2', '--percent', '101'],
       ['rollout', 'set', root, '1.2.0.2', '--percent', 'ten'],
@@ -76,7 +77,7 @@ describe('rollout commands', () => {
   });
 
   it('stops on a malformed rollout.json with ROLLOUT_MALFORMED (65), naming the file', async () => {
-    await runCli(['publish', '1.2.0.2', path.join(work, 'lib'), '--out', root]);
+    expect((await runCli(['publish', '1.2.0.2', path.join(work, 'lib'), '--out', root])).code).toBe(0);
     await fs.writeFile(doc(), '{"version": "1.2.0.2", "percent": "lots", "serial": 1}');
     const run = await runCli(['rollout', 'set', root, '1.2.0.2', '--percent', '20', '--json']);
     expect(run.code).toBe(65);

@@ -28,7 +28,7 @@ async function serveAndRun(command: 'start' | 'upgrade', urlPath: string, body: 
   const client = await freshStation(world, path.join(parent, 'station'));
   try {
     const run = await runCliProcess(stationArgs(command, client, `${server.url}registration-client/`, ['--retries', '0']), {
-      logFile: path.join(client, 'registration.log'),
+      logFile: path.join(client, '.upgrade', 'registration.jsonl'),
     });
     expect(run.code, run.stdout + run.stderr).toBe(65);
     const now = await hashTree(client);

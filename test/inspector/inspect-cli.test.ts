@@ -63,7 +63,7 @@ describe('inspect command', () => {
     cli.child.kill('SIGTERM');
     const exit = await cli.exited;
     expect(exit.code).toBe(0);
-    expect(JSON.parse(cli.stdout())).toEqual({ url, port: Number(new URL(url).port), clientDir: client });
+    expect(JSON.parse(cli.stdout())).toEqual({ schemaVersion: 1, command: 'inspect', url, port: Number(new URL(url).port), clientDir: client });
   });
 
   it('rejects a bad --port with exit 64', async () => {

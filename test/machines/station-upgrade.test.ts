@@ -71,7 +71,7 @@ describe('station machine: the version upgrade', () => {
     expect(third.final.context.upgrade).toBeNull();
   });
 
-  it('upgrade with nothing newer announced: exit 64, nothing backed up', async () => {
+  it('upgrade with the installed version announced: already up to date, ready, exit 0, nothing backed up', async () => {
     let backedUp = false;
     const run = await launch(
       fakes({
@@ -80,7 +80,9 @@ describe('station machine: the version upgrade', () => {
       }),
       params('upgrade'),
     );
-    expect(run.result).toMatchObject({ state: 'failed', exitCode: 64, error: { code: 'NO_UPGRADE_ANNOUNCED' } });
+    // Already up to date is a normal outcome: ready, exit 0, nothing pending (monitoring sees no failure).
+    expect(run.result).toMatchObject({ state: 'ready', exitCode: 0, error: null });
+    expect(run.final.context.upgrade).toBeNull();
     expect(backedUp).toBe(false);
   });
 
@@ -137,6 +139,33 @@ describe('station machine: the version upgrade', () => {
     expect(again.result.exitCode).toBe(30);
     const fixed = await launch(fakes(), installed, again.persisted);
     expect(fixed.states).toEqual(['failed', 'dbUpgrade', 'done']);
+  });
+
+  it('DB step failing on the release files (65): the retry runs the startup cycle first, so a hotfix is patched in', async () => {
+    const staged = await launch(fakes(), params('upgrade', 'c'));
+    const broken = fakes({ upgradeDatabase: () => Promise.reject(new UpgradeError('MAPPINGS_INVALID', 'mappings: not JSON')) });
+    const first = await launch(broken, params('start'), staged.persisted);
+    expect(first.result).toMatchObject({ exitCode: 65, state: 'failed' });
+    const mismatched = fakes({
+      verifyFiles: () => Promise.resolve({ version: '1.3.0', fileCount: 3, totalBytes: 3, missing: [], mismatched: ['spring.properties'], unknown: [] }),
+      patchFiles: () => Promise.resolve({ patched: ['spring.properties'], removed: [], bytesFetched: 9 }),
+    });
+    const healed = await launch(mismatched, { ...params('start'), installedVersion: '1.3.0' }, first.persisted);
+    expect(healed.states).toEqual(['failed', 'probing', 'manifest', 'verify', 'patch', 'dbUpgrade', 'done']);
+    expect(healed.result).toMatchObject({ exitCode: 0, patched: ['spring.properties'] });
+  });
+
+  it('DB upgrade failing dbRetryLimit launches in a row: the previous version is restored and the run exits 0 with a warning', async () => {
+    const staged = await launch(fakes(), params('upgrade', 'c'));
+    const failing = fakes({ upgradeDatabase: () => Promise.reject(new DatabaseError('DB_UPGRADE_FAILED', 'statement 3 failed')) });
+    const limited = { ...params('start'), installedVersion: '1.3.0', dbRetryLimit: 2 };
+    const first = await launch(failing, params('start'), staged.persisted);
+    const second = await launch(failing, limited, first.persisted);
+    expect(second.result.exitCode).toBe(30);
+    const third = await launch(failing, limited, second.persisted);
+    expect(third.states).toEqual(['failed', 'rollback', 'ready']);
+    expect(third.result).toMatchObject({ exitCode: 0, installedVersion: '1.2.0' });
+    expect(third.result.warnings.join(' ')).toMatch(/failed 2 launches in a row; gave up/);
   });
 
   it('after exit 30 with lib/ no longer at the target (restored by hand), the next launch re-plans instead of retrying the DB (issue 17)', async () => {

@@ -25,7 +25,7 @@ afterAll(async () => server.close());
 
 const station = async (): Promise<string> => freshStation(world, path.join(await tempDir('rcu-clock-'), 'station'));
 const run = (command: string, client: string, extra: string[] = []) =>
-  runCliProcess(stationArgs(command, client, `${server.url}registration-client/`, extra), { logFile: path.join(client, 'registration.log') });
+  runCliProcess(stationArgs(command, client, `${server.url}registration-client/`, extra), { logFile: path.join(client, '.upgrade', 'registration.jsonl') });
 
 /** A complete backup of an old 1.0.0 station (only 10 registrations) as a clock far ahead would have named it. */
 async function backupFromTheFuture(client: string): Promise<string> {
@@ -92,7 +92,7 @@ describe('two launchers at the same instant', () => {
   });
   afterAll(async () => slow.close());
   const runSlow = (command: string, client: string) =>
-    runCliProcess(stationArgs(command, client, `${slow.url}registration-client/`, []), { logFile: path.join(client, 'registration.log') });
+    runCliProcess(stationArgs(command, client, `${slow.url}registration-client/`, []), { logFile: path.join(client, '.upgrade', 'registration.jsonl') });
 
   for (const [first, second] of [
     ['start', 'start'],

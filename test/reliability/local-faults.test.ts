@@ -31,7 +31,7 @@ afterEach(() => {
 const station = async (): Promise<string> => freshStation(world, path.join(await tempDir('rcu-local-'), 'station'));
 const run = (command: string, client: string, extra: string[] = []) =>
   runCliProcess(stationArgs(command, client, `${server.url}registration-client/`, ['--retries', '1', ...extra]), {
-    logFile: path.join(client, 'registration.log'),
+    logFile: path.join(client, '.upgrade', 'registration.jsonl'),
   });
 const sh = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8' });
 

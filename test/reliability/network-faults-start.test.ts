@@ -37,7 +37,7 @@ async function damage(): Promise<void> {
 }
 
 const run = (extra: string[] = []) =>
-  runCliProcess(stationArgs('start', client, `${server.url}registration-client/`, [...FLAGS, ...extra]), { logFile: path.join(client, 'registration.log') });
+  runCliProcess(stationArgs('start', client, `${server.url}registration-client/`, [...FLAGS, ...extra]), { logFile: path.join(client, '.upgrade', 'registration.jsonl') });
 
 describe('start under network faults', () => {
   for (const fault of FAULTS) {

@@ -29,7 +29,7 @@ beforeEach(async () => {
 });
 
 const run = (command: string) =>
-  runCliProcess(stationArgs(command, client, `${server.url}registration-client/`, FLAGS), { logFile: path.join(client, 'registration.log') });
+  runCliProcess(stationArgs(command, client, `${server.url}registration-client/`, FLAGS), { logFile: path.join(client, '.upgrade', 'registration.jsonl') });
 
 describe('upgrade under network faults', () => {
   for (const fault of FAULTS) {

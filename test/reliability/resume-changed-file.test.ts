@@ -35,7 +35,7 @@ afterEach(async () => server.close());
 // assembly of a part is covered by test/cli/start-kill-delta.test.ts.
 const start = (plan?: Parameters<typeof runCliProcess>[1]['plan']) =>
   runCliProcess(['start', '--client-dir', client, '--server-url', `${server.url}registration-client/`, '--json', '--retries', '1', '--whole-files'], {
-    logFile: path.join(client, 'registration.log'),
+    logFile: path.join(client, '.upgrade', 'registration.jsonl'),
     ...(plan === undefined ? {} : { plan }),
   });
 const part = () => path.join(client, '.upgrade', 'staging', 'patch', `${BIG}.part`);

@@ -24,7 +24,7 @@ afterAll(async () => server.close());
 const station = async (): Promise<string> => freshStation(world, path.join(await tempDir('rcu-statedb-'), 'station'));
 const run = (command: string, client: string, plan?: KillPlan) =>
   runCliProcess(stationArgs(command, client, `${server.url}registration-client/`), {
-    logFile: path.join(client, 'registration.log'),
+    logFile: path.join(client, '.upgrade', 'registration.jsonl'),
     ...(plan === undefined ? {} : { plan }),
   });
 const stateDb = (client: string) => path.join(client, '.upgrade', 'state.db');
@@ -134,7 +134,7 @@ describe('state database lost or damaged while a run is going', () => {
 });
 
 async function waitForLog(client: string, pattern: RegExp): Promise<void> {
-  const file = path.join(client, 'registration.log');
+  const file = path.join(client, '.upgrade', 'registration.jsonl');
   for (let i = 0; i < 500; i += 1) {
     if (pattern.test(await fs.readFile(file, 'utf8').catch(() => ''))) return;
     await new Promise((resolve) => setTimeout(resolve, 10));

@@ -28,7 +28,7 @@ afterAll(async () => server.close());
  */
 async function sweep(command: string, states: string[], allowed: AllowedFiles, versions: string[]): Promise<{ killedIn: string[]; code: number | null }> {
   const args = stationArgs(command, client, `${server.url}registration-client/`, ['--keep-backups', '1']);
-  const logFile = path.join(client, 'registration.log');
+  const logFile = path.join(client, '.upgrade', 'registration.jsonl');
   const killedIn: string[] = [];
   for (const state of states) {
     const run = await runCliProcess(args, { logFile, plan: { kind: 'log', n: 1, pattern: new RegExp(`"msg":"state \\S+ → ${state} on`) } });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseMavenMetadata } from '../../src/formats/maven-metadata.js';
 import { runBuiltCli } from './cli-run.js';
-import { sha256sum, TRICKY_NAMES, writeLib } from './release-fixture.js';
+import { mappingsProperties, sha256sum, TRICKY_NAMES, writeLib } from './release-fixture.js';
 
 describe('reg-client-upgrader publish (built CLI)', () => {
   let base: string;
@@ -16,6 +16,8 @@ describe('reg-client-upgrader publish (built CLI)', () => {
     libDir = path.join(base, 'lib');
     outRoot = path.join(base, 'out');
     await writeLib(libDir, TRICKY_NAMES, 'v1');
+    // The release checks want mappings listing every version these tests publish.
+    await fs.writeFile(path.join(libDir, 'spring.properties'), mappingsProperties(['1.1.5.5', '1.2.0', '1.2.0.1'], '1.2.0'));
   });
 
   afterEach(async () => {
@@ -26,11 +28,13 @@ describe('reg-client-upgrader publish (built CLI)', () => {
     const run = await runBuiltCli(['publish', '1.2.0.1', libDir, '--out', outRoot, '--json']);
     expect(run.code).toBe(0);
     const releaseDir = path.join(outRoot, 'registration-client', '1.2.0.1');
-    const sizes = await Promise.all(TRICKY_NAMES.map(async (name) => (await fs.stat(path.join(libDir, name))).size));
+    const sizes = await Promise.all([...TRICKY_NAMES, 'spring.properties'].map(async (name) => (await fs.stat(path.join(libDir, name))).size));
     expect(JSON.parse(run.stdout)).toEqual({
+      schemaVersion: 1,
+      command: 'publish',
       version: '1.2.0.1',
       releaseDir,
-      files: TRICKY_NAMES.length,
+      files: TRICKY_NAMES.length + 1,
       bytes: sizes.reduce((a, b) => a + b, 0),
       manifest: path.join(releaseDir, 'MANIFEST.MF'),
       zip: path.join(releaseDir, 'reg-client.zip'),
@@ -44,7 +48,7 @@ describe('reg-client-upgrader publish (built CLI)', () => {
     expect((await runBuiltCli(['publish', '1.1.5.5', libDir, '--out', outRoot])).code).toBe(0);
     const run = await runBuiltCli(['publish', '1.2.0', path.relative(process.cwd(), libDir), '--out', outRoot]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^published 1\.2\.0: 7 files/);
+    expect(run.stdout).toMatch(/^published 1\.2\.0: 8 files/);
     const metadata = parseMavenMetadata(await fs.readFile(path.join(outRoot, 'registration-client', 'maven-metadata.xml'), 'utf8'));
     expect(metadata.versions).toEqual(['1.2.0', '1.1.5.5']);
   });

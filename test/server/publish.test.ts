@@ -31,7 +31,7 @@ describe('publishRelease', () => {
   });
 
   it('lays out lib/, MANIFEST.MF, reg-client.zip and maven-metadata.xml', async () => {
-    const result = await publishRelease({ version: '1.2.0', libDir, outRoot, now: new Date('2024-05-01T10:20:30Z') });
+    const result = await publishRelease({ unchecked: true, version: '1.2.0', libDir, outRoot, now: new Date('2024-05-01T10:20:30Z') });
     expect(result.releaseDir).toBe(server('1.2.0'));
     expect(result.files.map((file) => file.name).sort()).toEqual([...TRICKY_NAMES].sort());
     expect(await listTree(server())).toEqual(
@@ -63,7 +63,7 @@ describe('publishRelease', () => {
   });
 
   it('writes a manifest whose every hash is the sha256sum of the published file', async () => {
-    const result = await publishRelease({ version: '1.2.0', libDir, outRoot });
+    const result = await publishRelease({ unchecked: true, version: '1.2.0', libDir, outRoot });
     const manifest = parseManifest(await fs.readFile(result.manifestPath), result.manifestPath);
     expect(manifest.version).toBe('1.2.0');
     expect(manifest.entries.map((entry) => entry.name).sort()).toEqual([...TRICKY_NAMES].sort());
@@ -82,7 +82,7 @@ describe('publishRelease', () => {
   });
 
   it.skipIf(!javaAvailable)('writes a manifest java.util.jar.Manifest reads with the same names and hashes', async () => {
-    const result = await publishRelease({ version: '1.2.0.1', libDir, outRoot });
+    const result = await publishRelease({ unchecked: true, version: '1.2.0.1', libDir, outRoot });
     const output = execFileSync('java', [JAVA_READER, result.manifestPath], { encoding: 'utf8' });
     const [versionLine, ...entryLines] = output.trimEnd().split('\n');
     expect(versionLine).toBe('version\t1.2.0.1');
@@ -94,7 +94,7 @@ describe('publishRelease', () => {
   });
 
   it('zips MANIFEST.MF at the root and every file under lib/', async () => {
-    const result = await publishRelease({ version: '1.2.0', libDir, outRoot });
+    const result = await publishRelease({ unchecked: true, version: '1.2.0', libDir, outRoot });
     const entries = await readZip(result.zipPath);
     expect([...entries.keys()].sort()).toEqual(['MANIFEST.MF', ...TRICKY_NAMES.map((name) => `lib/${name}`)].sort());
     expect(entries.get('MANIFEST.MF')).toEqual(await fs.readFile(result.manifestPath));
@@ -104,16 +104,16 @@ describe('publishRelease', () => {
   });
 
   it('makes the same zip bytes for the same release', async () => {
-    const first = await publishRelease({ version: '1.2.0', libDir, outRoot });
+    const first = await publishRelease({ unchecked: true, version: '1.2.0', libDir, outRoot });
     const bytes = await fs.readFile(first.zipPath);
-    await publishRelease({ version: '1.2.0', libDir, outRoot });
+    await publishRelease({ unchecked: true, version: '1.2.0', libDir, outRoot });
     expect((await fs.readFile(first.zipPath)).equals(bytes)).toBe(true);
   });
 
   it('puts a new version first and keeps the older ones after it', async () => {
-    await publishRelease({ version: '1.1.5.5', libDir, outRoot });
-    await publishRelease({ version: '1.2.0', libDir, outRoot });
-    const result = await publishRelease({ version: '1.2.0.1', libDir, outRoot });
+    await publishRelease({ unchecked: true, version: '1.1.5.5', libDir, outRoot });
+    await publishRelease({ unchecked: true, version: '1.2.0', libDir, outRoot });
+    const result = await publishRelease({ unchecked: true, version: '1.2.0.1', libDir, outRoot });
     expect(result.latest).toBe('1.2.0.1');
     const metadata = parseMavenMetadata(await fs.readFile(server('maven-metadata.xml'), 'utf8'));
     expect(metadata.versions).toEqual(['1.2.0.1', '1.2.0', '1.1.5.5']);
@@ -121,13 +121,13 @@ describe('publishRelease', () => {
   });
 
   it('re-publishes a version in place: old files gone, new hashes, nothing left beside it', async () => {
-    await publishRelease({ version: '1.2.0', libDir, outRoot });
-    await publishRelease({ version: '1.3.0', libDir, outRoot });
+    await publishRelease({ unchecked: true, version: '1.2.0', libDir, outRoot });
+    await publishRelease({ unchecked: true, version: '1.3.0', libDir, outRoot });
     const oldJar = server('1.2.0', 'lib', 'registration-client-1.2.0.jar');
     const oldHash = sha256sum(oldJar);
     await fs.rm(path.join(libDir, 'registration-services-1.2.0.jar'));
     await writeLib(libDir, ['registration-client-1.2.0.jar'], 'v2'); // same size, new bytes
-    const result = await publishRelease({ version: '1.2.0', libDir, outRoot });
+    const result = await publishRelease({ unchecked: true, version: '1.2.0', libDir, outRoot });
 
     await expect(fs.stat(server('1.2.0', 'lib', 'registration-services-1.2.0.jar'))).rejects.toThrow(/ENOENT/);
     const manifest = parseManifest(await fs.readFile(result.manifestPath));
@@ -145,17 +145,17 @@ describe('publishRelease', () => {
   it('cleans up work folders a killed publish left behind', async () => {
     await fs.mkdir(server('.1.2.0.tmp-99999', 'lib'), { recursive: true });
     await fs.mkdir(server('.1.2.0.old-99999'), { recursive: true });
-    await publishRelease({ version: '1.2.0', libDir, outRoot });
+    await publishRelease({ unchecked: true, version: '1.2.0', libDir, outRoot });
     expect((await fs.readdir(server())).sort()).toEqual(['1.2.0', 'maven-metadata.xml']);
   });
 
   it.each(['1.2/../x', '../1.2', '1.2 beta', '', '.1', '1.2/'])('refuses version %j before writing anything', async (version) => {
-    await expect(publishRelease({ version, libDir, outRoot })).rejects.toMatchObject({ code: 'INVALID_VERSION' });
+    await expect(publishRelease({ unchecked: true, version, libDir, outRoot })).rejects.toMatchObject({ code: 'INVALID_VERSION' });
     await expect(fs.stat(outRoot)).rejects.toThrow(/ENOENT/);
   });
 
   it('refuses an unreadable --sign-key before writing anything (signing itself: test/trust)', async () => {
-    const error: unknown = await publishRelease({ version: '1.2.0', libDir, outRoot, signKeyPath: path.join(base, 'no-key.pem') }).catch((e: unknown) => e);
+    const error: unknown = await publishRelease({ unchecked: true, version: '1.2.0', libDir, outRoot, signKeyPath: path.join(base, 'no-key.pem') }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect(error).toMatchObject({ code: 'CONFIG_INVALID', exitCode: 64 });
     await expect(fs.stat(outRoot)).rejects.toThrow(/ENOENT/);
@@ -169,13 +169,13 @@ describe('publishRelease', () => {
   ])('refuses %s with ConfigError before writing anything', async (_what, arrange) => {
     await fs.writeFile(path.join(base, 'outside.jar'), 'secret');
     await arrange();
-    await expect(publishRelease({ version: '1.2.0', libDir, outRoot })).rejects.toMatchObject({ code: 'CONFIG_INVALID', exitCode: 64 });
+    await expect(publishRelease({ unchecked: true, version: '1.2.0', libDir, outRoot })).rejects.toMatchObject({ code: 'CONFIG_INVALID', exitCode: 64 });
     await expect(fs.stat(outRoot)).rejects.toThrow(/ENOENT/);
   });
 
   it('follows a symlink that stays inside libDir, publishing a copy', async () => {
     await fs.symlink('registration-client-1.2.0.jar', path.join(libDir, 'alias.jar'));
-    const result = await publishRelease({ version: '1.2.0', libDir, outRoot });
+    const result = await publishRelease({ unchecked: true, version: '1.2.0', libDir, outRoot });
     const alias = server('1.2.0', 'lib', 'alias.jar');
     expect((await fs.lstat(alias)).isFile()).toBe(true);
     expect(result.files.find((file) => file.name === 'alias.jar')?.hash).toBe(sha256sum(alias));
@@ -183,16 +183,16 @@ describe('publishRelease', () => {
 
   it('refuses an empty libDir, a missing one, and --out inside libDir', async () => {
     await fs.mkdir(path.join(base, 'empty'));
-    await expect(publishRelease({ version: '1', libDir: path.join(base, 'empty'), outRoot })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
-    await expect(publishRelease({ version: '1', libDir: path.join(base, 'none'), outRoot })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
-    await expect(publishRelease({ version: '1', libDir, outRoot: path.join(libDir, 'out') })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(publishRelease({ unchecked: true, version: '1', libDir: path.join(base, 'empty'), outRoot })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(publishRelease({ unchecked: true, version: '1', libDir: path.join(base, 'none'), outRoot })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(publishRelease({ unchecked: true, version: '1', libDir, outRoot: path.join(libDir, 'out') })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
     await expect(fs.stat(outRoot)).rejects.toThrow(/ENOENT/);
   });
 
   it('refuses to touch a release root whose maven-metadata.xml is corrupt', async () => {
     await fs.mkdir(server(), { recursive: true });
     await fs.writeFile(server('maven-metadata.xml'), '<metadata><versioning>');
-    await expect(publishRelease({ version: '1.2.0', libDir, outRoot })).rejects.toMatchObject({ code: 'METADATA_MALFORMED' });
+    await expect(publishRelease({ unchecked: true, version: '1.2.0', libDir, outRoot })).rejects.toMatchObject({ code: 'METADATA_MALFORMED' });
     expect(await fs.readdir(server())).toEqual(['maven-metadata.xml']);
   });
 });

@@ -51,3 +51,15 @@ export async function listTree(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { recursive: true });
   return entries.map((entry) => entry.split(path.sep).join('/')).sort();
 }
+
+/**
+ * A spring.properties mapping each version (in order) to its own dbVersion, or (for versions
+ * after `dbVersion`) to `dbVersion`: what publish's checks require.
+ */
+export function mappingsProperties(versions: readonly string[], dbVersion?: string): string {
+  const shared = dbVersion === undefined ? -1 : versions.indexOf(dbVersion);
+  const mappings = Object.fromEntries(
+    versions.map((version, index) => [version, { dbVersion: shared >= 0 && index > shared ? (dbVersion ?? version) : version, releaseOrder: index + 1 }]),
+  );
+  return `mosip.registration.verion.upgrade.version-mappings=${JSON.stringify(mappings)}\n`;
+}

@@ -61,7 +61,7 @@ describe('updateRolloutFile', () => {
 
 describe('publish and the rollout document', () => {
   it('writes no rollout.json by default (nothing changes for those who never use rollouts)', async () => {
-    const result = await publishRelease({ version: '1.2.0.1', libDir, outRoot: root });
+    const result = await publishRelease({ version: '1.2.0.1', libDir, outRoot: root, unchecked: true });
     expect(result.rollout).toBeNull();
     expect(existsSync(rolloutPaths(root).document)).toBe(false);
   });
@@ -69,7 +69,7 @@ describe('publish and the rollout document', () => {
   it('starts a new version at --rollout-percent, signed with the manifest key', async () => {
     const keyFile = path.join(root, '..', `${path.basename(root)}-key.pem`);
     await fs.writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    const result = await publishRelease({ version: '1.2.0.2', libDir, outRoot: root, rolloutPercent: 10, signKeyPath: keyFile });
+    const result = await publishRelease({ version: '1.2.0.2', libDir, outRoot: root, rolloutPercent: 10, signKeyPath: keyFile, unchecked: true });
     await fs.rm(keyFile);
     expect(result.rollout).toMatchObject({ version: '1.2.0.2', percent: 10, paused: false, serial: 1 });
     const paths = rolloutPaths(root);
@@ -77,17 +77,17 @@ describe('publish and the rollout document', () => {
   });
 
   it('a later version starts at 100 % by default, keeping channel shares; a hotfix keeps the rollout', async () => {
-    await publishRelease({ version: '1.2.0.2', libDir, outRoot: root, rolloutPercent: 10 });
+    await publishRelease({ version: '1.2.0.2', libDir, outRoot: root, rolloutPercent: 10, unchecked: true });
     await updateRolloutFile(root, (current) => ({ ...current!.document, channels: { pilot: 100 }, paused: true }));
-    await publishRelease({ version: '1.2.0.2', libDir, outRoot: root });
+    await publishRelease({ version: '1.2.0.2', libDir, outRoot: root, unchecked: true });
     expect((await readRolloutFile(root))?.document).toMatchObject({ version: '1.2.0.2', percent: 10, paused: true, serial: 2 });
-    const next = await publishRelease({ version: '1.2.0.3', libDir, outRoot: root });
+    const next = await publishRelease({ version: '1.2.0.3', libDir, outRoot: root, unchecked: true });
     expect(next.rollout).toEqual({ version: '1.2.0.3', percent: 100, paused: false, channels: { pilot: 100 }, serial: 3 });
   });
 
   it('refuses to replace a signed rollout with an unsigned one before anything is published', async () => {
     await updateRolloutFile(root, () => ({ version: '1.2.0.1', percent: 10, paused: false, channels: {} }), { signKey: privateKey });
-    await expect(publishRelease({ version: '1.2.0.2', libDir, outRoot: root })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(publishRelease({ version: '1.2.0.2', libDir, outRoot: root, unchecked: true })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
     expect(existsSync(path.join(rolloutPaths(root).serverDir, '1.2.0.2'))).toBe(false);
   });
 });

@@ -15,7 +15,8 @@ const TARGETS = {
   services: 'src/services/download.ts',
   'client-db': 'src/services/client-db/plan-db-upgrade.ts',
   persistence: 'src/persistence/snapshot-store.ts',
-  config: 'src/config/settings.ts',
+  // Not settings.ts: the server may read that one table (publish checks a release's settings).
+  config: 'src/config/load-config.ts',
   runner: 'src/runner/run-machine.ts',
   server: 'src/server/serve.ts',
   fleet: 'src/fleet/parse-duration.ts',

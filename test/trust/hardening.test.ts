@@ -171,7 +171,8 @@ describe('credentials in the server URL', () => {
     // … and never shown.
     const log = await fs.readFile(path.join(client, 'registration.log'), 'utf8');
     expect(log).toContain('127.0.0.1');
-    for (const text of [log, ...outputs]) expect(text).not.toContain('secret');
+    const jsonLog = await fs.readFile(path.join(client, '.upgrade', 'registration.jsonl'), 'utf8');
+    for (const text of [log, jsonLog, ...outputs]) expect(text).not.toContain('secret');
   });
 });
 

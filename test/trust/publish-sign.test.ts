@@ -5,6 +5,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { repoRoot, runCli, tempDir, writeTree } from '../helpers/station.js';
+import { mappingsProperties } from '../server/release-fixture.js';
 import { javaAvailable, makeKeyPair, opensslAvailable, opensslSign, opensslVerifies, releaseFiles, releasePath, type KeyPair } from './trust-fixtures.js';
 
 let keys: KeyPair;
@@ -20,7 +21,13 @@ beforeEach(async () => {
   base = await tempDir('rcu-sign-');
   libDir = path.join(base, 'lib');
   outRoot = path.join(base, 'out');
-  await writeTree(libDir, releaseFiles('1.2.0', { 'folder with spaces/données.jar': 'accented name, long enough to wrap the manifest line' }));
+  await writeTree(
+    libDir,
+    releaseFiles('1.2.0', {
+      'folder with spaces/données.jar': 'accented name, long enough to wrap the manifest line',
+      'spring.properties': mappingsProperties(['1.2.0']),
+    }),
+  );
 });
 
 describe.runIf(opensslAvailable)('publish --sign-key', () => {

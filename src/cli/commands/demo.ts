@@ -51,7 +51,7 @@ async function runDemoCommand(options: DemoCliOptions): Promise<void> {
       say(formatDemoEvent(event));
     },
   });
-  if (json) printJson(report);
+  if (json) printJson({ command: 'demo', ...report });
   else say(formatDemoSummary(report, cliInvocation(process.argv[1], process.cwd())));
   const failed = report.steps.find((step) => !step.ok);
   const failedCode = failed !== undefined && failed.result.exitCode !== 0 && failed.result.exitCode !== failed.expected.exitCode ? failed.result.exitCode : 1;

@@ -83,7 +83,7 @@ async function serveFleet(options: FleetServeOptions): Promise<void> {
   });
   const database = target.kind === 'sqlite' ? target.file : redactUrl(target.url);
   const page = new URL('fleet/', server.url).toString();
-  if (options.json) printJson({ url: server.url, page, database: target.kind, location: database, port: server.port });
+  if (options.json) printJson({ command: 'fleet', url: server.url, page, database: target.kind, location: database, port: server.port });
   else process.stdout.write(`fleet service at ${server.url} (${target.kind}: ${database})\npage: ${page}\nstations use --fleet-url ${server.url}\nCtrl-C to stop\n`);
   await untilSignal();
   await server.close();
@@ -99,7 +99,7 @@ async function reportFleet(options: CommonOptions): Promise<void> {
     });
   }
   const summary = await fetchFleetSummary(url);
-  if (options.json) printJson(summary);
+  if (options.json) printJson({ command: 'fleet', ...summary });
   else for (const line of formatFleetSummary(summary)) process.stdout.write(`${line}\n`);
 }
 

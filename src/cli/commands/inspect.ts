@@ -122,7 +122,7 @@ async function serveReplay(options: CommonOptions & { port: string }): Promise<v
     load: () => loadStationReplay(clientDir),
   }).catch((error: unknown) => listenError(error, port));
   process.stderr.write(`inspector: ${server.url}\n`);
-  if (options.json === true) printJson({ url: server.url, port: server.port, clientDir });
+  if (options.json === true) printJson({ command: 'inspect', url: server.url, port: server.port, clientDir });
   else process.stderr.write('Ctrl-C to stop\n');
   await untilSignal();
   await server.close();

@@ -48,7 +48,7 @@ async function printRollout(root: string, json: boolean | undefined, written: bo
   const file = await readRolloutFile(root);
   const paths = rolloutPaths(root);
   if (json === true) {
-    printJson(file === undefined ? { file: paths.document, rollout: null } : { file: paths.document, rollout: file.document, signed: file.signed });
+    printJson(file === undefined ? { command: 'rollout', file: paths.document, rollout: null } : { command: 'rollout', file: paths.document, rollout: file.document, signed: file.signed });
     return;
   }
   if (file === undefined) {

@@ -51,7 +51,7 @@ async function serve(root: string, options: ServeOptions): Promise<void> {
   });
   const clientUrl = new URL('registration-client/', server.url).toString();
   if (options.json) {
-    printJson({ url: server.url, clientUrl, root, port: server.port });
+    printJson({ command: 'serve', url: server.url, clientUrl, root, port: server.port });
   } else {
     process.stdout.write(`serving ${root} at ${server.url}\nclients use --server-url ${clientUrl}\nCtrl-C to stop\n`);
   }

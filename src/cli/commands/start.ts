@@ -3,17 +3,17 @@ import { Command } from 'commander';
 import type { CycleCommand } from '../../machines/station-machine.js';
 import type { CommonOptions } from '../common-options.js';
 import { formatResult } from '../format-result.js';
-import { isInteractive, printJson } from '../output.js';
+import { printJson } from '../output.js';
 import type { ProgressDisplay } from '../progress.js';
 import { finishCycleInspector, startCycleInspector } from './inspect.js';
 
 /** Runs a station cycle command and prints its result; sets the exit code. */
 export async function runCycleCommand(command: CycleCommand, options: CommonOptions & { ignoreRollout?: boolean }): Promise<void> {
-  const interactive = isInteractive(options.json);
   const inspector = await startCycleInspector(options);
   // Loaded on use, so that --help, --version and the other commands start without them.
   const { runStationCommand } = await import('../../runner/run-station-command.js');
-  const progress: ProgressDisplay = interactive ? (await import('../progress.js')).createProgressDisplay(true) : { stop: () => undefined };
+  const { createProgressDisplay, progressMode } = await import('../progress.js');
+  const progress: ProgressDisplay = createProgressDisplay(progressMode(options, Boolean(process.stderr.isTTY)));
   const result = await runStationCommand(command, {
     clientDir: options.clientDir,
     flags: options,

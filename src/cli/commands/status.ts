@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import type { CommonOptions } from '../common-options.js';
+import { failedOnReleaseFiles } from '../../machines/station-context.js';
 import { printJson } from '../output.js';
 import { describeRollout } from '../../rollout/decide-rollout.js';
 
@@ -15,7 +16,7 @@ export function statusCommand(): Command {
       const { readStationStatus } = await import('../../runner/read-station-state.js');
       const status = await readStationStatus(path.resolve(options.clientDir));
       if (options.json === true) {
-        printJson(status);
+        printJson({ command: 'status', ...status });
         return;
       }
       const lines = [
@@ -31,7 +32,10 @@ export function statusCommand(): Command {
         const p = status.pending;
         let what = `upgrade ${p.fromVersion} → ${p.targetVersion}`;
         if (status.restartRequired) what += ' staged: restart the client to apply it';
-        else if (p.dbUpgradePending) what += ': database upgrade failed and was rolled back; the next start retries it';
+        else if (p.dbUpgradePending && status.error !== null && failedOnReleaseFiles(status.error)) {
+          // Exit 64/65: the release's own files could not be read; the database was not touched.
+          what += `: the database upgrade could not start (the release's files are invalid, the database was not touched); the next start patches lib/ from the server and retries`;
+        } else if (p.dbUpgradePending) what += ': database upgrade failed and was rolled back; the next start retries it';
         lines.push(`pending:   ${what}`);
         if (p.backupDir !== null) lines.push(`backup:    ${p.backupDir}`);
       }

@@ -81,7 +81,7 @@ interface WorkerContext {
 async function runStep(ctx: WorkerContext, cycle: Cycle, step: CycleStep, label: string): Promise<boolean> {
   const { client, random, report } = ctx;
   const args = stationArgs(step.command, client, ctx.serverUrl, ['--keep-backups', '1', '--retries', '3']);
-  const logFile = path.join(client, 'registration.log');
+  const logFile = path.join(client, '.upgrade', 'registration.jsonl');
   const kills = random.int(0, ctx.options.maxKillsPerStep ?? 4);
   let transitions = 0;
   for (let attempt = 0; ; attempt += 1) {

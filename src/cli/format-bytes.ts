@@ -1,0 +1,14 @@
+// Sizes for people: 1.5 MiB, 312 B.
+
+/** A byte count in B, KiB, MiB, GiB or TiB with one decimal. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit] ?? 'TiB'}`;
+}
