@@ -2,6 +2,7 @@
 // blocks and hashing it. SHA-256 runs on the thread that calls update(), so streams alone use one core.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { HASH_WORKER_SOURCE, type HashReply } from './hash-worker.js';
 
 /** SHA-256 (uppercase hex) and size of one file. */
 export interface FileDigest {
@@ -13,41 +14,6 @@ export interface FileDigest {
 export interface HashPool {
   hashFile(file: string): Promise<FileDigest>;
   close(): Promise<void>;
-}
-
-// Plain CommonJS source so the worker runs the same from TypeScript tests and from the build.
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const fs = require('node:fs');
-const crypto = require('node:crypto');
-const block = Buffer.allocUnsafe(1 << 20);
-parentPort.on('message', ({ id, file }) => {
-  let fd;
-  try {
-    fd = fs.openSync(file, 'r');
-    const hash = crypto.createHash('sha256');
-    let size = 0;
-    for (;;) {
-      const n = fs.readSync(fd, block, 0, block.length, null);
-      if (n === 0) break;
-      hash.update(block.subarray(0, n));
-      size += n;
-    }
-    parentPort.postMessage({ id, hash: hash.digest('hex').toUpperCase(), size });
-  } catch (error) {
-    parentPort.postMessage({ id, error: String(error && error.message), code: error && error.code });
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-});
-`;
-
-interface Reply {
-  id: number;
-  hash?: string;
-  size?: number;
-  error?: string;
-  code?: string;
 }
 
 interface Job {
@@ -75,9 +41,9 @@ export function createHashPool(size = os.availableParallelism()): HashPool {
   };
 
   for (let i = 0; i < Math.max(1, size); i += 1) {
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    const worker = new Worker(HASH_WORKER_SOURCE, { eval: true });
     worker.unref();
-    worker.on('message', (reply: Reply) => {
+    worker.on('message', (reply: HashReply) => {
       const job = running.get(worker);
       running.delete(worker);
       idle.push(worker);

@@ -2,7 +2,6 @@
 // without loading got: a launch checks them up front (a bad one is a configuration error, 64) and
 // loads the HTTP client only when it has a request to make.
 import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
 import { ConfigError } from '../errors.js';
 
 /**
@@ -14,7 +13,8 @@ export function checkHttpSettings(options: { caFile?: string; env?: Readonly<Rec
   let ca: string[] | undefined;
   if (options.caFile !== undefined) {
     try {
-      ca = [...rootCertificates, readFileSync(options.caFile, 'utf8')];
+      // node:tls only with a CA file: a launch that never connects over TLS need not load it.
+      ca = [...process.getBuiltinModule('node:tls').rootCertificates, readFileSync(options.caFile, 'utf8')];
     } catch (error) {
       throw new ConfigError('CONFIG_INVALID', `Cannot read the CA file ${options.caFile}: expected a readable PEM file`, {
         cause: error,

@@ -9,8 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startStaticServer, type StaticServer } from '../../src/server/serve.js';
 import { bytesFor, installStation, publish, runCli, tempDir } from '../helpers/station.js';
 
-// Preloaded with NODE_OPTIONS=--require: on exit, lists every CommonJS module the CLI loaded.
-const LIST_MODULES = `process.on('exit', () => require('node:fs').writeFileSync(process.env.LOADED_MODULES_FILE, Object.keys(require.cache).join('\\n')));\n`;
+// Preloaded with NODE_OPTIONS=--require: on exit, lists every CommonJS module the CLI loaded, then
+// Node's own modules (process.moduleLoadList: "NativeModule tls", …).
+const LIST_MODULES = `process.on('exit', () => require('node:fs').writeFileSync(process.env.LOADED_MODULES_FILE, [...Object.keys(require.cache), ...process.moduleLoadList].join('\\n')));\n`;
 
 let root: string;
 let work: string;
@@ -35,14 +36,17 @@ afterEach(async () => {
 });
 
 /** Runs the CLI and returns its result with the packages (node_modules/<name>) it loaded. */
-async function runListing(args: string[]): Promise<{ code: number | null; json: Record<string, unknown> | undefined; packages: Set<string> }> {
+async function runListing(
+  args: string[],
+): Promise<{ code: number | null; json: Record<string, unknown> | undefined; packages: Set<string>; builtins: Set<string> }> {
   const list = path.join(work, `loaded-${Date.now()}-${Math.random()}.txt`);
   const run = await runCli(args, {
     env: { NODE_OPTIONS: `--require ${path.join(work, 'list-modules.cjs')}`, LOADED_MODULES_FILE: list },
   });
   const loaded = (await fs.readFile(list, 'utf8')).split('\n');
   const packages = new Set(loaded.map((file) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file)?.[1]).filter((p): p is string => p !== undefined));
-  return { code: run.code, json: run.json, packages };
+  const builtins = new Set(loaded.map((line) => /^NativeModule (\S+)$/.exec(line)?.[1]).filter((m): m is string => m !== undefined));
+  return { code: run.code, json: run.json, packages, builtins };
 }
 
 /** A loopback URL nothing listens on: the connection is refused. */
@@ -78,6 +82,9 @@ describe('a launch with nothing to do', () => {
     expect(noop.packages.has('typeorm')).toBe(false);
     expect(noop.packages.has('hpagent')).toBe(false); // loaded with got by services/http-client.ts only
     expect(noop.packages.has('better-sqlite3')).toBe(true);
+    // Nor Node's TLS and HTTP modules: no request is made, and the serve command's server is not loaded.
+    expect(noop.builtins.has('net')).toBe(true);
+    expect([...noop.builtins].filter((name) => ['tls', 'http', 'https'].includes(name))).toEqual([]);
     expect(rowCount('upgrader_transition')).toBeGreaterThan(before);
     // The fleet report of the run is queued in the same database, without TypeORM either.
     expect(rowCount('upgrader_outbox')).toBe(queued + 1);
@@ -105,5 +112,6 @@ describe('a launch with nothing to do', () => {
     expect(online.code).toBe(0);
     expect(online.json).toMatchObject({ state: 'ready', online: true, error: null });
     expect(online.packages.has('hpagent')).toBe(true);
+    expect(online.builtins.has('http')).toBe(true);
   });
 });

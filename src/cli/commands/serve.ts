@@ -3,7 +3,6 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../../errors.js';
-import { startStaticServer } from '../../server/serve.js';
 import type { CommonOptions } from '../common-options.js';
 import { printJson } from '../output.js';
 import { untilSignal } from '../until-signal.js';
@@ -36,6 +35,8 @@ async function serve(root: string, options: ServeOptions): Promise<void> {
     });
   }
   const verbose = !options.json && (options.logLevel === 'info' || options.logLevel === 'debug');
+  // Imported here: every other command (the launch above all) would load the HTTP server for nothing.
+  const { startStaticServer } = await import('../../server/serve.js');
   const server = await startStaticServer({
     root,
     port: options.port,
