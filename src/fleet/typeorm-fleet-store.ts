@@ -3,6 +3,7 @@
 // A batch is one transaction: its new reports, and its station's row moved to the newest report.
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FleetAck, FleetBatch, FleetEvent } from '../formats/fleet-report.js';
+import type { FleetEventFields } from '../rollout/tally-rollout.js';
 import type { FleetStore, FleetSummary, StationFilter, StationView, StoredReport } from './fleet-store.js';
 
 const EVENT_COLUMNS = [
@@ -149,11 +150,27 @@ export function createTypeormFleetStore(dataSource: DataSource): FleetStore {
     return rows.map(toStoredReport);
   }
 
+  async function upgradeReports(): Promise<Array<FleetEventFields & { stationId: string }>> {
+    const rows = await query<Record<string, unknown>>(
+      dataSource,
+      `SELECT DISTINCT "station_id", "announced_version", "installed_version", "exit_code", "error_code", "phase" FROM "fleet_report" WHERE "phase" IS NOT NULL`,
+    );
+    return rows.map((row) => ({
+      stationId: str(row.station_id),
+      announcedVersion: strOrNull(row.announced_version),
+      installedVersion: strOrNull(row.installed_version),
+      exitCode: Number(row.exit_code),
+      errorCode: strOrNull(row.error_code),
+      phase: strOrNull(row.phase),
+    }));
+  }
+
   return {
     ingest,
     stations,
     summary,
     history,
+    upgradeReports,
     close: async () => {
       if (dataSource.isInitialized) await dataSource.destroy();
     },

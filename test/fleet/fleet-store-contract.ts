@@ -126,5 +126,22 @@ export function describeFleetStoreContract(name: string, open: () => Promise<Fle
       const rows = await store.stations({}, NOW, 3 * DAY);
       expect(rows.every((row) => row.reports === 3)).toBe(true);
     });
+
+    it('gives back the distinct outcomes of upgrade runs (what a rollout monitor counts at start)', async () => {
+      const failing = randomUUID();
+      const upgraded = randomUUID();
+      const failedRun = { announcedVersion: '1.2.0.2', installedVersion: '1.2.0.1', state: 'failed', exitCode: 30, errorCode: 'DB_UPGRADE_FAILED', phase: 'rollback' };
+      // The same failure three times (a station relaunching) is one row; a run with no phase is none.
+      await store.ingest(fleetBatch(failing, [1, 2, 3].map((seq) => fleetEvent({ seq, ...failedRun }))), NOW);
+      await store.ingest(fleetBatch(upgraded, [fleetEvent({ seq: 1 }), fleetEvent({ seq: 2, installedVersion: '1.2.0.2', announcedVersion: '1.2.0.2', state: 'done', phase: 'done' })]), NOW);
+      const rows = await store.upgradeReports();
+      expect(rows).toHaveLength(2);
+      expect(rows).toEqual(
+        expect.arrayContaining([
+          { stationId: failing, announcedVersion: '1.2.0.2', installedVersion: '1.2.0.1', exitCode: 30, errorCode: 'DB_UPGRADE_FAILED', phase: 'rollback' },
+          { stationId: upgraded, announcedVersion: '1.2.0.2', installedVersion: '1.2.0.2', exitCode: 0, errorCode: null, phase: 'done' },
+        ]),
+      );
+    });
   });
 }

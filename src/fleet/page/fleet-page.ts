@@ -22,6 +22,17 @@ export function fleetPageHtml(): string {
   <span id="error" role="alert"></span>
 </header>
 <main>
+  <section id="rollout" class="card" hidden>
+    <h2>Staged rollout</h2>
+    <p><b id="rollout-version">…</b> at <b id="rollout-percent">…</b> % — <span id="rollout-status">…</span>
+      <span id="rollout-serial" class="mono"></span></p>
+    <p id="rollout-reason" hidden></p>
+    <table>
+      <thead><tr><th>version</th><th>attempted</th><th>succeeded</th><th>failed</th></tr></thead>
+      <tbody id="rollout-rows"></tbody>
+    </table>
+    <p class="note">pauses when <span id="rollout-rule" class="mono"></span></p>
+  </section>
   <section class="cards">
     <div class="card"><h2>Installed versions</h2><ul id="versions"></ul></div>
     <div class="card"><h2>States</h2><ul id="states"></ul></div>
