@@ -57,7 +57,7 @@ export type StoredReport = FleetEvent & { stationId: string; receivedAt: string 
 
 /** Storage of the fleet service. */
 export interface FleetStore {
-  /** Stores a validated batch in one transaction; events already stored are counted as duplicates. */
+  /** Stores a validated batch in one transaction (shared with batches that arrived meanwhile); events already stored are counted as duplicates. */
   ingest(batch: FleetBatch, receivedAt: Date): Promise<FleetAck>;
   stations(filter: StationFilter, now: Date, overdueAfterMs: number): Promise<StationView[]>;
   summary(now: Date, overdueAfterMs: number): Promise<FleetSummary>;
