@@ -12,7 +12,7 @@ const EVENT_COLUMNS = [
   'command', 'host_name', 'machine_name', 'key_index', 'upgrader_version', 'installed_version',
   'announced_version', 'state', 'exit_code', 'error_code', 'phase',
 ] as const;
-const REPORT_COLUMNS = ['event_id', 'station_id', 'seq', 'at', 'received_at', ...EVENT_COLUMNS, 'bytes_fetched', 'duration_ms'] as const;
+const REPORT_COLUMNS = ['event_id', 'station_id', 'seq', 'at', 'received_at', ...EVENT_COLUMNS, 'bytes_fetched', 'duration_ms', 'bytes_reused', 'rollout_ignored'] as const;
 const STATION_COLUMNS = ['station_id', ...EVENT_COLUMNS, 'last_seq', 'last_at', 'first_seen', 'last_seen', 'reports', 'dropped'] as const;
 const columnList = (columns: readonly string[]): string => columns.map((c) => `"${c}"`).join(', ');
 const REPORT_INSERT = `INSERT INTO "fleet_report" (${columnList(REPORT_COLUMNS)})`;
@@ -87,7 +87,7 @@ export function createTypeormFleetStore(dataSource: DataSource): FleetStore {
         const id = event.eventId.toLowerCase();
         if (owner.has(id)) continue;
         owner.set(id, index);
-        rows.push([id, stationId, event.seq, new Date(event.at).toISOString(), receivedAt.toISOString(), ...eventValues(event), event.bytesFetched, event.durationMs]);
+        rows.push([id, stationId, event.seq, new Date(event.at).toISOString(), receivedAt.toISOString(), ...eventValues(event), event.bytesFetched, event.durationMs, event.bytesReused ?? 0, event.rolloutIgnored === true ? 1 : 0]);
       }
     });
     // Every transaction locks report keys, then station keys, each in ascending order: concurrent writers never wait in a cycle.
@@ -272,5 +272,7 @@ function toStoredReport(row: Record<string, unknown>): StoredReport {
     bytesFetched: Number(row.bytes_fetched),
     durationMs: Number(row.duration_ms),
     phase: strOrNull(row.phase),
+    bytesReused: Number(row.bytes_reused),
+    rolloutIgnored: Number(row.rollout_ignored) === 1,
   };
 }

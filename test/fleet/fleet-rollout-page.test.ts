@@ -128,6 +128,15 @@ describe('the rollout on the fleet service', () => {
       expect(await page.textContent('#rollout-reason')).toBe(`why: ${HOSTILE}`);
       expect(await page.locator('img').count()).toBe(0);
       expect(await page.getAttribute('body', 'data-pwned')).toBeNull();
+      // A supervisor's --ignore-rollout and the bytes a differential download reused show in the station's history.
+      const taker = randomUUID();
+      expect(await post(fleetBatch(taker, [fleetEvent({ command: 'upgrade', hostName: 'taker', state: 'staged', phase: 'staged', announcedVersion: '1.2.0.2', bytesFetched: 5000, bytesReused: 770_000, rolloutIgnored: true })]))).toBe(200);
+      await page.reload();
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.click(`#station-rows tr[data-station-id="${taker}"]`);
+      await page.waitForSelector(`body[data-history="${taker}"]`);
+      expect(await page.locator('#history-rows tr td:nth-child(11)').allTextContents()).toEqual(['770000']);
+      expect(await page.locator('#history-rows tr td.ignored').allTextContents()).toEqual(['ignored (--ignore-rollout)']);
       expect(seen.errors).toEqual([]);
       for (const url of seen.requests) expect(url.startsWith(server.url), url).toBe(true);
     } finally {

@@ -51,7 +51,7 @@ export function fleetPageHtml(): string {
     <h2 id="history-title"></h2>
     <div id="history-id" class="mono"></div>
     <table>
-      <thead><tr><th>seq</th><th>at (station)</th><th>command</th><th>installed</th><th>announced</th><th>state</th><th>exit</th><th>error</th><th>phase</th><th>bytes</th><th>duration</th></tr></thead>
+      <thead><tr><th>seq</th><th>at (station)</th><th>command</th><th>installed</th><th>announced</th><th>state</th><th>exit</th><th>error</th><th>phase</th><th>bytes</th><th>reused</th><th>rollout</th><th>duration</th></tr></thead>
       <tbody id="history-rows"></tbody>
     </table>
   </section>

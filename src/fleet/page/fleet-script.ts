@@ -116,7 +116,8 @@ async function showHistory(station) {
       tr.append(
         el('td', r.seq), el('td', r.at.replace('T', ' ').slice(0, 19)), el('td', r.command), el('td', r.installedVersion || '—'),
         el('td', r.announcedVersion || '—'), el('td', r.state, { class: 'state-' + r.state }), el('td', r.exitCode),
-        el('td', r.errorCode || '', { class: 'err' }), el('td', r.phase || ''), el('td', r.bytesFetched), el('td', r.durationMs + ' ms'),
+        el('td', r.errorCode || '', { class: 'err' }), el('td', r.phase || ''), el('td', r.bytesFetched), el('td', r.bytesReused || ''),
+        el('td', r.rolloutIgnored ? 'ignored (--ignore-rollout)' : '', { class: 'ignored' }), el('td', r.durationMs + ' ms'),
       );
       return tr;
     }),
