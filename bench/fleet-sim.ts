@@ -15,6 +15,7 @@ import { startFleetServer } from '../src/fleet/fleet-server.js';
 import { fleetDatabaseTarget, openFleetDatabase, type FleetDatabaseTarget } from '../src/fleet/open-fleet-database.js';
 import { createTypeormFleetStore } from '../src/fleet/typeorm-fleet-store.js';
 import type { FleetBatch, FleetEvent } from '../src/formats/fleet-report.js';
+import { mulberry32 } from './mulberry32.js';
 import { postgresAvailable, startPostgresCluster } from './postgres-cluster.js';
 
 const { values } = parseArgs({
@@ -33,17 +34,6 @@ const REPORTS = Number(values.reports);
 const CONCURRENCY = Number(values.concurrency);
 const TOKEN = randomUUID();
 const DAY = 86_400_000;
-
-/** Deterministic PRNG (mulberry32), so two runs simulate the same fleet. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface SimStation {
   id: string;
@@ -157,7 +147,7 @@ interface ClusterMeter {
 }
 
 async function simulate(kind: string, target: FleetDatabaseTarget, cluster?: ClusterMeter): Promise<SimResult> {
-  const random = prng(42);
+  const random = mulberry32(42); // two runs simulate the same fleet
   const stations = makeStations(random);
   const start = Date.now() - DAYS * DAY;
   const step = (DAYS * DAY) / REPORTS;
