@@ -15,6 +15,7 @@ import { startFleetServer } from '../src/fleet/fleet-server.js';
 import { fleetDatabaseTarget, openFleetDatabase, type FleetDatabaseTarget } from '../src/fleet/open-fleet-database.js';
 import { createTypeormFleetStore } from '../src/fleet/typeorm-fleet-store.js';
 import type { FleetBatch, FleetEvent } from '../src/formats/fleet-report.js';
+import { mulberry32 } from './mulberry32.js';
 import { postgresAvailable, startPostgresCluster } from './postgres-cluster.js';
 
 const { values } = parseArgs({
@@ -33,17 +34,6 @@ const REPORTS = Number(values.reports);
 const CONCURRENCY = Number(values.concurrency);
 const TOKEN = randomUUID();
 const DAY = 86_400_000;
-
-/** Deterministic PRNG (mulberry32), so two runs simulate the same fleet. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface SimStation {
   id: string;
@@ -144,15 +134,36 @@ interface SimResult {
   pageMs: number;
   overdueStationsMs: number;
   summary: unknown;
+  /** CPU ms per 1 000 stored reports while posting: this process (stations and service), the database server. */
+  nodeCpuMsPerThousand: number;
+  databaseCpuMsPerThousand: number | null;
+  /** Reports per committed transaction (PostgreSQL's own count), or null on SQLite. */
+  reportsPerCommit: number | null;
 }
 
-async function simulate(kind: string, target: FleetDatabaseTarget): Promise<SimResult> {
-  const random = prng(42);
+/** What the simulator can read of a PostgreSQL cluster besides the service. */
+interface ClusterMeter {
+  cpuSeconds(): Promise<number>;
+}
+
+async function simulate(kind: string, target: FleetDatabaseTarget, cluster?: ClusterMeter): Promise<SimResult> {
+  const random = mulberry32(42); // two runs simulate the same fleet
   const stations = makeStations(random);
   const start = Date.now() - DAYS * DAY;
   const step = (DAYS * DAY) / REPORTS;
   let simulatedNow = new Date(start);
-  const store = createTypeormFleetStore(await openFleetDatabase(target));
+  const dataSource = await openFleetDatabase(target);
+  const store = createTypeormFleetStore(dataSource);
+  const commits = async (): Promise<number | null> => {
+    if (target.kind !== 'postgres') return null;
+    // PostgreSQL 15 flushes a backend's statistics within a second of it going idle.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const [row] = await dataSource.query<{ n: string }[]>('SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()');
+    return Number(row?.n ?? 0);
+  };
+  const commitsBefore = await commits();
+  const clusterCpuBefore = await cluster?.cpuSeconds();
+  let nodeCpuMs = 0;
   const server = await startFleetServer({ store, token: TOKEN, port: 0, overdueAfterMs: 3 * DAY, now: () => simulatedNow });
   const reportsUrl = new URL('fleet/v1/reports', server.url);
   let reports = 0;
@@ -171,6 +182,7 @@ async function simulate(kind: string, target: FleetDatabaseTarget): Promise<SimR
         }
       }
       const began = performance.now();
+      const cpuBefore = process.cpuUsage();
       await pool(batches, async (batch) => {
         const answer = await request(reportsUrl, 'POST', JSON.stringify(batch));
         if (answer.status !== 200) throw new Error(`HTTP ${answer.status}: ${answer.text}`);
@@ -178,8 +190,18 @@ async function simulate(kind: string, target: FleetDatabaseTarget): Promise<SimR
         requests += 1;
       });
       ingestMs += performance.now() - began;
+      const cpu = process.cpuUsage(cpuBefore);
+      nodeCpuMs += (cpu.user + cpu.system) / 1000;
       if (tick % 10 === 9) process.stderr.write(`${kind}: tick ${tick + 1}/${REPORTS}, ${reports} reports, ${Math.round(reports / (ingestMs / 1000))} reports/s\n`);
     }
+    const clusterCpu = cluster === undefined || clusterCpuBefore === undefined ? null : (await cluster.cpuSeconds()) - clusterCpuBefore;
+    const commitsAfter = await commits();
+    const perThousand = (ms: number): number => (ms / reports) * 1000;
+    const meters = {
+      nodeCpuMsPerThousand: perThousand(nodeCpuMs),
+      databaseCpuMsPerThousand: clusterCpu === null ? null : perThousand(clusterCpu * 1000),
+      reportsPerCommit: commitsBefore === null || commitsAfter === null ? null : reports / Math.max(1, commitsAfter - commitsBefore),
+    };
     const time = async (route: string, n: number): Promise<number> => {
       const samples: number[] = [];
       for (let i = 0; i < n; i += 1) {
@@ -200,7 +222,7 @@ async function simulate(kind: string, target: FleetDatabaseTarget): Promise<SimR
       samples.push(performance.now() - began);
     }
     const summary: unknown = JSON.parse((await request(new URL('fleet/v1/summary', server.url), 'GET')).text);
-    return { database: kind, reports, requests, ingestSeconds: ingestMs / 1000, reportsPerSecond: reports / (ingestMs / 1000), summaryMs, pageMs: median(samples), overdueStationsMs, summary };
+    return { database: kind, reports, requests, ingestSeconds: ingestMs / 1000, reportsPerSecond: reports / (ingestMs / 1000), summaryMs, pageMs: median(samples), overdueStationsMs, summary, ...meters };
   } finally {
     await server.close();
     await store.close();
@@ -218,7 +240,7 @@ async function main(): Promise<void> {
       if (!postgresAvailable) throw new Error('PostgreSQL 15 is not installed (/usr/lib/postgresql/15/bin)');
       const cluster = await startPostgresCluster({ shared_buffers: '256MB' });
       try {
-        results.push(await simulate('PostgreSQL 15', fleetDatabaseTarget(await cluster.createDatabase('fleet_sim'), scratch)));
+        results.push(await simulate('PostgreSQL 15', fleetDatabaseTarget(await cluster.createDatabase('fleet_sim'), scratch), cluster));
       } finally {
         await cluster.stop();
       }
@@ -237,6 +259,15 @@ async function main(): Promise<void> {
     '| database | reports stored | requests | ingest | summary | page (document + summary + 500 stations) | overdue stations list | goal |',
     '|---|---:|---:|---:|---:|---:|---:|---|',
     ...results.map((r) => `| ${r.database} | ${r.reports} | ${r.requests} | ${Math.round(r.reportsPerSecond)} reports/s | ${r.summaryMs.toFixed(1)} ms | ${r.pageMs.toFixed(1)} ms | ${r.overdueStationsMs.toFixed(1)} ms | ${r.database.startsWith('PostgreSQL') ? `≥ 2 000 reports/s ${r.reportsPerSecond >= 2000 ? '✅' : '❌'}, summary ≤ 200 ms ${r.summaryMs <= 200 ? '✅' : '❌'}` : ''} |`),
+    '',
+    'CPU cost of the ingest, independent of what else the machine runs: CPU time per 1 000 stored reports of this process (the simulated stations\' HTTP client and the service) and of the database server, and how many reports each committed transaction carried (group commit: batches that arrive while a write runs are written together).',
+    '',
+    '| database | this process | database server | reports per commit | capacity of 2 cores at that cost |',
+    '|---|---:|---:|---:|---:|',
+    ...results.map((r) => {
+      const total = r.nodeCpuMsPerThousand + (r.databaseCpuMsPerThousand ?? 0);
+      return `| ${r.database} | ${r.nodeCpuMsPerThousand.toFixed(0)} ms | ${r.databaseCpuMsPerThousand === null ? '(in process)' : `${r.databaseCpuMsPerThousand.toFixed(0)} ms`} | ${r.reportsPerCommit === null ? '—' : r.reportsPerCommit.toFixed(1)} | ${Math.round((2 * 1_000_000) / total)} reports/s |`;
+    }),
     '',
     ...results.map((r) => `- ${r.database} summary after the run: \`${JSON.stringify(r.summary)}\``),
     '<!-- /fleet-sim -->',

@@ -8,6 +8,7 @@ import { evaluatePauseRule, parsePauseRule } from '../src/rollout/pause-rule.js'
 import { rolloutBucket } from '../src/rollout/rollout-bucket.js';
 import { serializeRolloutDocument, type RolloutDocument } from '../src/rollout/rollout-document.js';
 import { tallyRollouts, type RolloutReport } from '../src/rollout/tally-rollout.js';
+import { mulberry32 } from './mulberry32.js';
 
 /** The scenario's knobs; every one has a default that models a national deployment's day. */
 export interface BadReleaseScenario {
@@ -52,21 +53,9 @@ export interface BadReleaseOutcome {
   reason: string | null;
 }
 
-/** mulberry32: a small seeded generator, so a run is repeatable. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Runs the scenario; pure and deterministic for a seed. */
 export function simulateBadRelease(scenario: BadReleaseScenario = DEFAULT_SCENARIO): BadReleaseOutcome {
-  const rand = random(scenario.seed);
+  const rand = mulberry32(scenario.seed);
   const rule = parsePauseRule(scenario.pauseWhen);
   const version = '1.2.0.2';
   let document: RolloutDocument = { version, percent: scenario.percent, paused: false, channels: {}, serial: 1 };

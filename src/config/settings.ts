@@ -216,7 +216,7 @@ export const SETTINGS = {
     property: 'reg.upgrader.ca-file',
     env: 'REG_UPGRADER_CA_FILE',
     flag: 'caFile',
-    doc: "PEM bundle of extra CAs to trust for https:// (added to Node's built-in roots); a property value is relative to the client folder",
+    doc: "PEM bundle of extra CAs to trust for https:// downloads and the fleet service (added to Node's built-in roots); a property value is relative to the client folder",
     default: undefined as string | undefined,
     parse: text,
   },

@@ -1,10 +1,16 @@
-// Reads the fleet service's summary, for `fleet report` and scripts.
+// Reads the fleet service's summary and rollout, for `fleet report` and scripts.
 import { NetworkError, redactUrl } from '../errors.js';
+import type { RolloutView } from '../rollout/rollout-monitor-view.js';
 import type { FleetSummary } from './fleet-store.js';
 
-/** GETs `<baseUrl>fleet/v1/summary`; throws FLEET_UNREACHABLE naming the URL when it cannot. */
-export async function fetchFleetSummary(baseUrl: string, timeoutMs = 10_000): Promise<FleetSummary> {
-  const url = new URL('fleet/v1/summary', baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
+/** What `fleet report` shows: the summary, and the rollout the service watches (null: none). */
+export interface FleetReport {
+  summary: FleetSummary;
+  rollout: RolloutView | null;
+}
+
+async function getJson(baseUrl: string, route: string, timeoutMs: number): Promise<{ status: number; body: unknown; shown: string }> {
+  const url = new URL(route, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
   const shown = redactUrl(url.toString());
   let response: Response;
   try {
@@ -17,18 +23,33 @@ export async function fetchFleetSummary(baseUrl: string, timeoutMs = 10_000): Pr
     });
   }
   const text = await response.text();
-  let summary: unknown;
+  let body: unknown;
   try {
-    summary = JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
-    summary = undefined;
+    body = undefined;
   }
-  if (!response.ok || typeof summary !== 'object' || summary === null || typeof (summary as FleetSummary).stations !== 'number') {
-    throw new NetworkError('FLEET_UNREACHABLE', `the fleet service at ${shown} answered HTTP ${response.status} without a summary`, {
-      details: { url: shown, status: response.status },
-    });
+  return { status: response.status, body, shown };
+}
+
+/** GETs `<baseUrl>fleet/v1/summary`; throws FLEET_UNREACHABLE naming the URL when it cannot. */
+export async function fetchFleetSummary(baseUrl: string, timeoutMs = 10_000): Promise<FleetSummary> {
+  const { status, body, shown } = await getJson(baseUrl, 'fleet/v1/summary', timeoutMs);
+  if (status !== 200 || typeof body !== 'object' || body === null || typeof (body as FleetSummary).stations !== 'number') {
+    throw new NetworkError('FLEET_UNREACHABLE', `the fleet service at ${shown} answered HTTP ${status} without a summary`, { details: { url: shown, status } });
   }
-  return summary as FleetSummary;
+  return body as FleetSummary;
+}
+
+/** The summary and `<baseUrl>fleet/v1/rollout` (null when the service watches none). */
+export async function fetchFleetReport(baseUrl: string, timeoutMs = 10_000): Promise<FleetReport> {
+  const summary = await fetchFleetSummary(baseUrl, timeoutMs);
+  const { status, body, shown } = await getJson(baseUrl, 'fleet/v1/rollout', timeoutMs);
+  if (status === 200 && body === null) return { summary, rollout: null };
+  if (status !== 200 || typeof body !== 'object' || body === null || typeof (body as RolloutView).rule !== 'string') {
+    throw new NetworkError('FLEET_UNREACHABLE', `the fleet service at ${shown} answered HTTP ${status} without a rollout`, { details: { url: shown, status } });
+  }
+  return { summary, rollout: body as RolloutView };
 }
 
 /** The summary as lines of text for people. */
@@ -43,5 +64,21 @@ export function formatFleetSummary(summary: FleetSummary): string[] {
     ...table('versions', summary.versions),
     ...table('states', summary.states),
     ...table('failures in the last 24 h, by error code', summary.failures24h),
+  ];
+}
+
+/** The rollout as lines of text for people; none without a rollout. */
+export function formatRolloutView(view: RolloutView | null): string[] {
+  if (view === null) return [];
+  const { document, tally } = view;
+  const head =
+    document === null
+      ? `rollout: ${view.problem ?? 'no rollout.json (every version is offered to every station)'}`
+      : `rollout: ${document.version} at ${document.percent} %${document.paused ? ', PAUSED' : ''} (serial ${document.serial}, ${view.signed ? 'signed' : 'unsigned'}): ${tally.attempted} attempted, ${tally.succeeded} succeeded, ${tally.failed} failed`;
+  return [
+    head,
+    ...(document?.paused === true ? [`  why: ${view.reason ?? '(no reason given)'}`] : []),
+    `  pauses when: ${view.rule}`,
+    ...view.versions.filter((v) => v.version !== document?.version).map((v) => `  earlier ${v.version}: ${v.attempted} attempted, ${v.succeeded} succeeded, ${v.failed} failed`),
   ];
 }

@@ -1,10 +1,14 @@
 // The fleet service's HTTP API and page (DESIGN §13). Reports need the bearer token (compared in
 // constant time); a batch is checked whole before anything is stored, so a bad batch stores
 // nothing. Reads are open: bind to 127.0.0.1 or put the service behind the site's own access control.
+// With a rollout monitor, every stored upgrade run is counted and may pause the rollout before the
+// station is answered.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FLEET_LIMITS, validateFleetBatch } from '../formats/fleet-report.js';
+import { FLEET_LIMITS, validateFleetBatch, type FleetBatch } from '../formats/fleet-report.js';
+import type { RolloutMonitor } from '../rollout/rollout-monitor-view.js';
+import { rolloutReportOf } from '../rollout/tally-rollout.js';
 import type { FleetStore, StationFilter } from './fleet-store.js';
 import { fleetPageHtml } from './page/fleet-page.js';
 
@@ -21,6 +25,8 @@ export interface FleetServerOptions {
   now?: () => Date;
   /** One line per request (never a header, so never the token). */
   log?: (line: string) => void;
+  /** Watches a staged rollout (`--rollout-root`): counts every stored upgrade report, pauses by its rule. */
+  rollout?: RolloutMonitor;
 }
 
 /** A running fleet service. */
@@ -61,7 +67,7 @@ const digest = (text: string): Buffer => createHash('sha256').update(text).diges
 
 /** Starts the service; rejects with the listen error when the port is taken. */
 export async function startFleetServer(options: FleetServerOptions): Promise<FleetServer> {
-  const { store, overdueAfterMs } = options;
+  const { store, overdueAfterMs, rollout } = options;
   const now = options.now ?? (() => new Date());
   const expected = digest(`Bearer ${options.token}`);
   const page = fleetPageHtml();
@@ -99,7 +105,23 @@ export async function startFleetServer(options: FleetServerOptions): Promise<Fle
     if ('problem' in checked) {
       throw new HttpProblem(400, 'BAD_BATCH', `${checked.problem.field}: expected ${checked.problem.expected}`, { ...checked.problem });
     }
-    sendJson(response, 200, await store.ingest(checked.batch, now()));
+    const ack = await store.ingest(checked.batch, now());
+    await observeRollout(checked.batch);
+    sendJson(response, 200, ack);
+  }
+
+  /** Feeds a stored batch's upgrade runs to the rollout monitor; its trouble is logged, never the station's. */
+  async function observeRollout(batch: FleetBatch): Promise<void> {
+    if (rollout === undefined) return;
+    const stationId = batch.stationId.toLowerCase();
+    const reports = batch.events.filter((event) => event.phase !== null).map((event) => rolloutReportOf(stationId, event));
+    if (reports.length === 0) return;
+    try {
+      const outcome = await rollout.observe(reports);
+      if (outcome.pausedNow) options.log?.(`fleet: rollout of ${outcome.version ?? '?'} paused: ${outcome.reason ?? ''}`);
+    } catch (error) {
+      options.log?.(`fleet: rollout monitor: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   function stationFilter(params: URLSearchParams): StationFilter {
@@ -161,6 +183,8 @@ export async function startFleetServer(options: FleetServerOptions): Promise<Fle
       return;
     }
     if (route === '/fleet/v1/summary') return sendJson(response, 200, await store.summary(now(), overdueAfterMs));
+    // null: this service watches no rollout (it was started without --rollout-root).
+    if (route === '/fleet/v1/rollout') return sendJson(response, 200, rollout === undefined ? null : await rollout.view());
     if (route === '/fleet/v1/stations') {
       return sendJson(response, 200, await store.stations(stationFilter(url.searchParams), now(), overdueAfterMs));
     }
@@ -170,6 +194,17 @@ export async function startFleetServer(options: FleetServerOptions): Promise<Fle
       return sendJson(response, 200, await store.history(history[1], Number.isInteger(limit) ? limit : 200));
     }
     throw new HttpProblem(404, 'NOT_FOUND', `nothing at ${route}`);
+  }
+
+  if (rollout !== undefined) {
+    // The tally is rebuilt from the stored history, so a restarted service pauses on the same evidence.
+    const history = (await store.upgradeReports()).map((report) => rolloutReportOf(report.stationId, report));
+    try {
+      const outcome = await rollout.observe(history);
+      if (outcome.pausedNow) options.log?.(`fleet: rollout of ${outcome.version ?? '?'} paused: ${outcome.reason ?? ''}`);
+    } catch (error) {
+      options.log?.(`fleet: rollout monitor: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   const server = http.createServer((request, response) => {

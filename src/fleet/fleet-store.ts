@@ -2,6 +2,7 @@
 // "which station runs what", "what failed" and "who went quiet". Time comes in as an argument: the
 // service's clock judges overdue, never a station's.
 import type { FleetAck, FleetBatch, FleetEvent } from '../formats/fleet-report.js';
+import type { FleetEventFields } from '../rollout/tally-rollout.js';
 
 /** One station as `GET /fleet/v1/stations` lists it. */
 export interface StationView {
@@ -56,11 +57,13 @@ export type StoredReport = FleetEvent & { stationId: string; receivedAt: string 
 
 /** Storage of the fleet service. */
 export interface FleetStore {
-  /** Stores a validated batch in one transaction; events already stored are counted as duplicates. */
+  /** Stores a validated batch in one transaction (shared with batches that arrived meanwhile); events already stored are counted as duplicates. */
   ingest(batch: FleetBatch, receivedAt: Date): Promise<FleetAck>;
   stations(filter: StationFilter, now: Date, overdueAfterMs: number): Promise<StationView[]>;
   summary(now: Date, overdueAfterMs: number): Promise<FleetSummary>;
   /** A station's reports, newest first. */
   history(stationId: string, limit: number): Promise<StoredReport[]>;
+  /** The distinct outcomes of every run that reached an upgrade phase, per station: what a rollout monitor counts, rebuilt at start. */
+  upgradeReports(): Promise<Array<FleetEventFields & { stationId: string }>>;
   close(): Promise<void>;
 }

@@ -1,16 +1,32 @@
 // The FleetStore on TypeORM, one SQL text for SQLite and PostgreSQL: both speak
 // `INSERT … ON CONFLICT … DO NOTHING/UPDATE … RETURNING`; only the placeholders differ.
-// A batch is one transaction: its new reports, and its station's row moved to the newest report.
+// Ingest is group-committed: the batches waiting while a write runs become one transaction — their
+// new reports in multi-row inserts, and one upsert row per station moved to its newest report.
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FleetAck, FleetBatch, FleetEvent } from '../formats/fleet-report.js';
+import type { FleetEventFields } from '../rollout/tally-rollout.js';
 import type { FleetStore, FleetSummary, StationFilter, StationView, StoredReport } from './fleet-store.js';
+import { createGroupCommit } from './group-commit.js';
 
 const EVENT_COLUMNS = [
   'command', 'host_name', 'machine_name', 'key_index', 'upgrader_version', 'installed_version',
   'announced_version', 'state', 'exit_code', 'error_code', 'phase',
 ] as const;
-const REPORT_COLUMNS = ['event_id', 'station_id', 'seq', 'at', 'received_at', ...EVENT_COLUMNS, 'bytes_fetched', 'duration_ms'] as const;
+const REPORT_COLUMNS = ['event_id', 'station_id', 'seq', 'at', 'received_at', ...EVENT_COLUMNS, 'bytes_fetched', 'duration_ms', 'bytes_reused', 'rollout_ignored'] as const;
 const STATION_COLUMNS = ['station_id', ...EVENT_COLUMNS, 'last_seq', 'last_at', 'first_seen', 'last_seen', 'reports', 'dropped'] as const;
+const columnList = (columns: readonly string[]): string => columns.map((c) => `"${c}"`).join(', ');
+const REPORT_INSERT = `INSERT INTO "fleet_report" (${columnList(REPORT_COLUMNS)})`;
+const STATION_INSERT = `INSERT INTO "fleet_station" (${columnList(STATION_COLUMNS)})`;
+/** Events written by one transaction at most (a group of batches). */
+const GROUP_EVENTS = 5000;
+/**
+ * Groups written at once on PostgreSQL. One: measured with fleet-sim (1 000 stations, 32
+ * connections), four writers carried 5 reports per commit at 393 ms of PostgreSQL CPU per 1 000
+ * reports, one writer 16 per commit at 188 ms, at the same wall rate.
+ */
+const POSTGRES_WRITERS = 1;
+/** Rows per INSERT statement: 500 × 18 parameters stays under SQLite's 32 766 and PostgreSQL's 65 535. */
+const ROWS_PER_STATEMENT = 500;
 
 function eventValues(event: FleetEvent): unknown[] {
   return [
@@ -36,45 +52,81 @@ export function createTypeormFleetStore(dataSource: DataSource): FleetStore {
   // order batches arrive in.
   const newer = `excluded."last_seq" >= "fleet_station"."last_seq"`;
   const latest = [...EVENT_COLUMNS, 'last_seq', 'last_at'].map((c) => `"${c}" = CASE WHEN ${newer} THEN excluded."${c}" ELSE "fleet_station"."${c}" END`);
-  const upsertStation = `INSERT INTO "fleet_station" (${STATION_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES ${tuple(STATION_COLUMNS.length)}
-    ON CONFLICT ("station_id") DO UPDATE SET ${latest.join(', ')},
-    "last_seen" = excluded."last_seen", "reports" = "fleet_station"."reports" + excluded."reports",
-    "dropped" = "fleet_station"."dropped" + excluded."dropped"`;
+  const STATION_CONFLICT = `ON CONFLICT ("station_id") DO UPDATE SET ${latest.join(', ')},
+    "last_seen" = excluded."last_seen",
+    "reports" = "fleet_station"."reports" + excluded."reports", "dropped" = "fleet_station"."dropped" + excluded."dropped"`;
 
-  // better-sqlite3 is one connection: two transactions must never interleave on it.
-  let tail: Promise<unknown> = Promise.resolve();
-  function ingest(batch: FleetBatch, receivedAt: Date): Promise<FleetAck> {
-    if (postgres) return ingestNow(batch, receivedAt);
-    const result = tail.then(() => ingestNow(batch, receivedAt));
-    tail = result.catch(() => undefined);
-    return result;
+  type Pending = { batch: FleetBatch; receivedAt: Date };
+  // Batches that arrive while a write is under way are written together, in one transaction.
+  const submit = createGroupCommit<Pending, FleetAck>(writeGroup, {
+    maxWeight: GROUP_EVENTS,
+    weight: (pending) => pending.batch.events.length,
+    writers: postgres ? POSTGRES_WRITERS : 1,
+  });
+  const ingest = (batch: FleetBatch, receivedAt: Date): Promise<FleetAck> => submit({ batch, receivedAt });
+
+  /** Rows of one INSERT, in statements of at most ROWS_PER_STATEMENT rows (both drivers limit parameters). */
+  async function insertRows<T>(manager: EntityManager, head: string, width: number, tail: string, rows: unknown[][]): Promise<T[]> {
+    const out: T[] = [];
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
+      const answer: unknown = await query<T>(manager, `${head} VALUES ${chunk.map(() => tuple(width)).join(', ')} ${tail}`, chunk.flat());
+      // Rows with RETURNING; without, better-sqlite3 answers a run summary instead.
+      if (Array.isArray(answer)) out.push(...(answer as T[]));
+    }
+    return out;
   }
 
-  async function ingestNow(batch: FleetBatch, receivedAt: Date): Promise<FleetAck> {
-    const received = receivedAt.toISOString();
-    const stationId = batch.stationId.toLowerCase();
+  async function writeGroup(group: Pending[]): Promise<FleetAck[]> {
+    // The first copy of an event id in the group is the one stored; later copies are duplicates.
+    const owner = new Map<string, number>();
+    const rows: unknown[][] = [];
+    group.forEach(({ batch, receivedAt }, index) => {
+      const stationId = batch.stationId.toLowerCase();
+      for (const event of batch.events) {
+        const id = event.eventId.toLowerCase();
+        if (owner.has(id)) continue;
+        owner.set(id, index);
+        rows.push([id, stationId, event.seq, new Date(event.at).toISOString(), receivedAt.toISOString(), ...eventValues(event), event.bytesFetched, event.durationMs, event.bytesReused ?? 0, event.rolloutIgnored === true ? 1 : 0]);
+      }
+    });
+    // Every transaction locks report keys, then station keys, each in ascending order: concurrent writers never wait in a cycle.
+    rows.sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : 1));
     return dataSource.transaction(async (manager) => {
-      const rows = batch.events.map((event) => [
-        event.eventId.toLowerCase(), stationId, event.seq, new Date(event.at).toISOString(), received,
-        ...eventValues(event), event.bytesFetched, event.durationMs,
-      ]);
-      const inserted = await query<{ event_id: string }>(
-        manager,
-        `INSERT INTO "fleet_report" (${REPORT_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES ${rows.map(() => tuple(REPORT_COLUMNS.length)).join(', ')}
-         ON CONFLICT ("event_id") DO NOTHING RETURNING "event_id"`,
-        rows.flat(),
-      );
+      const inserted = await insertRows<{ event_id: string }>(manager, REPORT_INSERT, REPORT_COLUMNS.length, 'ON CONFLICT ("event_id") DO NOTHING RETURNING "event_id"', rows);
       const fresh = new Set(inserted.map((row) => row.event_id));
-      const newEvents = batch.events.filter((event) => fresh.has(event.eventId.toLowerCase()));
-      const newest = [...(newEvents.length > 0 ? newEvents : batch.events)].sort((a, b) => b.seq - a.seq)[0];
-      if (newest !== undefined) {
+      const isNew = (event: FleetEvent, index: number): boolean => {
+        const id = event.eventId.toLowerCase();
+        return fresh.has(id) && owner.get(id) === index;
+      };
+      // One row per station: its newest new event, its new reports, its dropped counts, heard from now.
+      const stations = new Map<string, { newest: FleetEvent; seq: number; fresh: number; dropped: number; received: string }>();
+      group.forEach(({ batch, receivedAt }, index) => {
+        const stationId = batch.stationId.toLowerCase();
+        const newEvents = batch.events.filter((event) => isNew(event, index));
+        const newest = [...(newEvents.length > 0 ? newEvents : batch.events)].sort((a, b) => b.seq - a.seq)[0]!;
         // Only duplicates: the station was heard (last_seen), but its latest report stays as it is.
         const seq = newEvents.length > 0 ? newest.seq : -1;
-        await query(manager, upsertStation, [
-          stationId, ...eventValues(newest), seq, new Date(newest.at).toISOString(), received, received, newEvents.length, batch.dropped,
-        ]);
-      }
-      return { accepted: newEvents.length, duplicates: batch.events.length - newEvents.length };
+        const received = receivedAt.toISOString();
+        const known = stations.get(stationId);
+        if (known === undefined) {
+          stations.set(stationId, { newest, seq, fresh: newEvents.length, dropped: batch.dropped, received });
+          return;
+        }
+        if (seq > known.seq) Object.assign(known, { newest, seq });
+        known.fresh += newEvents.length;
+        known.dropped += batch.dropped;
+        if (received > known.received) known.received = received;
+      });
+      // In station id order, for the same reason as the reports.
+      const stationRows = [...stations].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([stationId, row]) => [
+        stationId, ...eventValues(row.newest), row.seq, new Date(row.newest.at).toISOString(), row.received, row.received, row.fresh, row.dropped,
+      ]);
+      await insertRows(manager, STATION_INSERT, STATION_COLUMNS.length, STATION_CONFLICT, stationRows);
+      return group.map(({ batch }, index) => {
+        const accepted = batch.events.filter((event) => isNew(event, index)).length;
+        return { accepted, duplicates: batch.events.length - accepted };
+      });
     });
   }
 
@@ -149,11 +201,27 @@ export function createTypeormFleetStore(dataSource: DataSource): FleetStore {
     return rows.map(toStoredReport);
   }
 
+  async function upgradeReports(): Promise<Array<FleetEventFields & { stationId: string }>> {
+    const rows = await query<Record<string, unknown>>(
+      dataSource,
+      `SELECT DISTINCT "station_id", "announced_version", "installed_version", "exit_code", "error_code", "phase" FROM "fleet_report" WHERE "phase" IS NOT NULL`,
+    );
+    return rows.map((row) => ({
+      stationId: str(row.station_id),
+      announcedVersion: strOrNull(row.announced_version),
+      installedVersion: strOrNull(row.installed_version),
+      exitCode: Number(row.exit_code),
+      errorCode: strOrNull(row.error_code),
+      phase: strOrNull(row.phase),
+    }));
+  }
+
   return {
     ingest,
     stations,
     summary,
     history,
+    upgradeReports,
     close: async () => {
       if (dataSource.isInitialized) await dataSource.destroy();
     },
@@ -204,5 +272,7 @@ function toStoredReport(row: Record<string, unknown>): StoredReport {
     bytesFetched: Number(row.bytes_fetched),
     durationMs: Number(row.duration_ms),
     phase: strOrNull(row.phase),
+    bytesReused: Number(row.bytes_reused),
+    rolloutIgnored: Number(row.rollout_ignored) === 1,
   };
 }

@@ -30,6 +30,10 @@ export interface FleetEvent {
   durationMs: number;
   /** The furthest upgrade state the run reached (`backup` … `done`, `rollback`), or null. */
   phase: string | null;
+  /** Bytes the run took from files the station already had (differential downloads); absent from older stations. */
+  bytesReused?: number;
+  /** The run took a version the rollout did not offer (`upgrade --ignore-rollout`); absent from older stations. */
+  rolloutIgnored?: boolean;
 }
 
 /** What a station POSTs to `fleet/v1/reports`. */
@@ -68,7 +72,15 @@ const uuid: Check = (v) => typeof v === 'string' && UUID.test(v);
 const isoTime: Check = (v) => typeof v === 'string' && v.length <= 40 && !Number.isNaN(Date.parse(v));
 const exitCode: Check = (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 255;
 
-const EVENT_FIELDS: Record<keyof FleetEvent, [Check, string]> = {
+type OptionalField = 'bytesReused' | 'rolloutIgnored';
+
+/** Fields checked when present: stations of an older upgrader do not send them. */
+const OPTIONAL_EVENT_FIELDS: Record<OptionalField, [Check, string]> = {
+  bytesReused: [count, 'a whole number ≥ 0'],
+  rolloutIgnored: [(v) => typeof v === 'boolean', 'true or false'],
+};
+
+const EVENT_FIELDS: Record<Exclude<keyof FleetEvent, OptionalField>, [Check, string]> = {
   eventId: [uuid, 'a UUID'],
   seq: [count, 'a whole number ≥ 0'],
   at: [isoTime, 'an ISO-8601 time'],
@@ -107,7 +119,10 @@ export function validateFleetBatch(value: unknown): { batch: FleetBatch } | { pr
   for (const [index, event] of events.entries()) {
     if (!isRecord(event)) return { problem: { field: `events[${index}]`, expected: 'an object' } };
     for (const key of Object.keys(event)) {
-      if (!(key in EVENT_FIELDS)) return { problem: { field: `events[${index}].${key}`, expected: 'no such field' } };
+      if (!(key in EVENT_FIELDS) && !(key in OPTIONAL_EVENT_FIELDS)) return { problem: { field: `events[${index}].${key}`, expected: 'no such field' } };
+    }
+    for (const [key, [check, expected]] of Object.entries(OPTIONAL_EVENT_FIELDS)) {
+      if (key in event && !check(event[key])) return { problem: { field: `events[${index}].${key}`, expected } };
     }
     for (const [key, [check, expected]] of Object.entries(EVENT_FIELDS)) {
       if (!(key in event) || !check(event[key])) return { problem: { field: `events[${index}].${key}`, expected } };

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import type { UpgraderConfig } from '../config/load-config.js';
 import { SETTINGS } from '../config/settings.js';
 import { redactUrl } from '../errors.js';
@@ -64,14 +65,26 @@ export function fleetEventFor(
     bytesFetched: Math.max(0, Math.round(result.bytesFetched)),
     durationMs: Math.max(0, Math.round(facts.durationMs)),
     phase: facts.phase,
+    bytesReused: Math.max(0, Math.round(result.bytesReused)),
+    rolloutIgnored: result.rolloutIgnored === true,
   };
 }
 
 /** A file named by a setting: relative to the client folder in a properties file, else to the working directory. */
-function tokenFilePath(config: UpgraderConfig): string | undefined {
-  const value = config.fleetTokenFile;
+function settingFilePath(config: UpgraderConfig, name: 'fleetTokenFile' | 'caFile'): string | undefined {
+  const value = config[name];
   if (value === undefined || value === '') return undefined;
-  return config.sources.fleetTokenFile === 'properties' ? path.resolve(config.clientDir, value) : path.resolve(value);
+  return config.sources[name] === 'properties' ? path.resolve(config.clientDir, value) : path.resolve(value);
+}
+
+/** Node's built-in roots plus the station's CA file (`reg.upgrader.ca-file`), as downloads trust; undefined without one. */
+async function trustedCas(config: UpgraderConfig): Promise<string[] | undefined> {
+  const file = settingFilePath(config, 'caFile');
+  if (file === undefined) return undefined;
+  const pem = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`cannot read the CA file ${file} (${SETTINGS.caFile.property}): ${error.code ?? String(error)}`);
+  });
+  return [...tls.rootCertificates, pem];
 }
 
 /** Reads the bearer token from its file (trimmed); throws naming the file, never the token. */
@@ -112,11 +125,12 @@ export async function reportToFleet(options: ReportToFleetOptions): Promise<Deli
     const { createFleetPoster, deliverOutbox } = await import('../services/fleet-sender.js');
     let post = options.post;
     if (post === undefined) {
-      const tokenFile = tokenFilePath(config);
+      const tokenFile = settingFilePath(config, 'fleetTokenFile');
       if (tokenFile === undefined) {
         throw new Error(`${SETTINGS.fleetTokenFile.property} (--fleet-token-file) is not set; reports stay queued`);
       }
-      post = createFleetPoster({ baseUrl, token: await readFleetToken(tokenFile) });
+      const ca = await trustedCas(config);
+      post = createFleetPoster({ baseUrl, token: await readFleetToken(tokenFile), ...(ca === undefined ? {} : { ca }) });
     }
     const delivery = await deliverOutbox({ outbox, post, budgetMs: options.budgetMs ?? FLEET_SEND_BUDGET_MS });
     if (delivery.problem === null) {

@@ -2,39 +2,21 @@
 // keeps per-version sets of stations that attempted, reached and failed a version (so a report
 // seen twice changes nothing), and pauses the rollout under `root` when the rule holds.
 import type { PauseRule, RolloutTally } from '../rollout/pause-rule.js';
-import type { RolloutDocument } from '../rollout/rollout-document.js';
-import { isFailedUpgrade, type RolloutReport } from '../rollout/tally-rollout.js';
+import type { RolloutMonitor, RolloutView } from '../rollout/rollout-monitor-view.js';
+import { isFailedUpgrade } from '../rollout/tally-rollout.js';
 import { applyAutoPause } from './auto-pause.js';
-import { readRolloutFile } from './rollout-file.js';
+import { readRolloutFile, type RolloutFile } from './rollout-file.js';
 
-/** One rollout as the fleet page and `fleet report` show it. */
-export interface RolloutView {
-  /** The document under the rollout root, or null when there is none. */
-  document: RolloutDocument | null;
-  signed: boolean;
-  tally: RolloutTally;
-  paused: boolean;
-  /** Why it is paused (the document's reason: the rule's words, or a person's). */
-  reason: string | null;
-  /** The rule the service pauses by. */
-  rule: string;
-}
+export type { RolloutMonitor, RolloutView } from '../rollout/rollout-monitor-view.js';
 
-/** The rollout monitor of one fleet service. */
-export interface RolloutMonitor {
-  /** Counts reports (idempotent: each station once per outcome), then pauses if the rule now holds. */
-  observe(reports: Iterable<RolloutReport>): Promise<void>;
-  view(): Promise<RolloutView>;
-}
+const NONE: RolloutTally = { attempted: 0, succeeded: 0, failed: 0 };
 
 /** A monitor for the rollout document under `root`. */
 export function createRolloutMonitor(root: string, rule: PauseRule): RolloutMonitor {
   const sets = new Map<string, { attempted: Set<string>; succeeded: Set<string>; failed: Set<string> }>();
   const tallyOf = (version: string): RolloutTally => {
     const entry = sets.get(version);
-    return entry === undefined
-      ? { attempted: 0, succeeded: 0, failed: 0 }
-      : { attempted: entry.attempted.size, succeeded: entry.succeeded.size, failed: entry.failed.size };
+    return entry === undefined ? NONE : { attempted: entry.attempted.size, succeeded: entry.succeeded.size, failed: entry.failed.size };
   };
   // One evaluation at a time: two batches arriving together must not race on rollout.json.
   let queue: Promise<unknown> = Promise.resolve();
@@ -53,18 +35,27 @@ export function createRolloutMonitor(root: string, rule: PauseRule): RolloutMoni
       }
       const run = queue.then(() => applyAutoPause(root, rule, new Map([...sets.keys()].map((v) => [v, tallyOf(v)]))));
       queue = run.catch(() => undefined);
-      return run.then(() => undefined);
+      return run.then((outcome) => ({ version: outcome.version, pausedNow: outcome.pausedNow, ...(outcome.reason === undefined ? {} : { reason: outcome.reason }) }));
     },
-    async view() {
-      const file = await readRolloutFile(root);
+    async view(): Promise<RolloutView> {
+      let file: RolloutFile | undefined;
+      let problem: string | null = null;
+      try {
+        file = await readRolloutFile(root);
+      } catch (error) {
+        problem = error instanceof Error ? error.message : String(error);
+      }
       const document = file?.document ?? null;
+      const versions = [...sets.keys()].map((version) => ({ version, ...tallyOf(version) })).sort((a, b) => b.attempted - a.attempted || a.version.localeCompare(b.version));
       return {
         document,
         signed: file?.signed ?? false,
-        tally: document === null ? { attempted: 0, succeeded: 0, failed: 0 } : tallyOf(document.version),
+        tally: document === null ? NONE : tallyOf(document.version),
         paused: document?.paused ?? false,
         reason: document?.reason ?? null,
         rule: rule.text,
+        versions,
+        problem,
       };
     },
   };

@@ -67,8 +67,8 @@ export interface FleetPosterOptions {
   baseUrl: string;
   /** The bearer token (from the token file; never logged). */
   token: string;
-  /** Extra CA certificates (PEM) for https. */
-  ca?: string | Buffer;
+  /** The CA certificates (PEM) https trusts; they replace Node's roots, so pass those too when adding one. */
+  ca?: string | Buffer | Array<string | Buffer>;
 }
 
 /** A PostFleetBatch over node's http/https: JSON body, bearer token, 2xx with `{accepted, duplicates}` = acknowledged. */

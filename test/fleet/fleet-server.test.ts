@@ -58,6 +58,8 @@ describe('fleet service API', () => {
     const list = await get<{ stationId: string; state: string; reports: number; lastErrorCode: string }[]>('fleet/v1/stations?state=failed');
     expect(list.json).toMatchObject([{ stationId: station, state: 'failed', reports: 2, lastErrorCode: 'DB_UPGRADE_FAILED' }]);
     expect((await get<unknown[]>('fleet/v1/stations?state=ready&overdue=false')).json).toEqual([]);
+    // Started without a rollout monitor: it watches no rollout.
+    expect(await get('fleet/v1/rollout')).toEqual({ status: 200, json: null });
     const summary = await get<Record<string, unknown>>('fleet/v1/summary');
     expect(summary.json).toMatchObject({ stations: 1, versions: { '1.1.5.5': 1 }, states: { failed: 1 }, failures24h: { DB_UPGRADE_FAILED: 1 }, overdue: 0 });
     const history = await get<{ seq: number }[]>(`fleet/v1/stations/${station}/reports`);

@@ -126,5 +126,38 @@ export function describeFleetStoreContract(name: string, open: () => Promise<Fle
       const rows = await store.stations({}, NOW, 3 * DAY);
       expect(rows.every((row) => row.reports === 3)).toBe(true);
     });
+
+    it('takes concurrent batches of one station, one event sent twice: stored once, its row at the newest seq', async () => {
+      const station = randomUUID();
+      const shared = fleetEvent({ seq: 2 });
+      const batches = [
+        fleetBatch(station, [fleetEvent({ seq: 1 }), shared], 1),
+        fleetBatch(station, [shared, fleetEvent({ seq: 5, installedVersion: '1.2.0.1', state: 'ready' })], 2),
+        fleetBatch(station, [fleetEvent({ seq: 3, state: 'failed', exitCode: 30, errorCode: 'DB_UPGRADE_FAILED' })]),
+      ];
+      const acks = await Promise.all(batches.map((batch) => store.ingest(batch, NOW)));
+      expect(acks.reduce((sum, ack) => sum + ack.accepted, 0)).toBe(4);
+      expect(acks.reduce((sum, ack) => sum + ack.duplicates, 0)).toBe(1);
+      const [row] = await store.stations({}, NOW, 3 * DAY);
+      expect(row).toMatchObject({ stationId: station, reports: 4, dropped: 3, installedVersion: '1.2.0.1', state: 'ready' });
+      expect((await store.history(station, 10)).map((report) => report.seq)).toEqual([5, 3, 2, 1]);
+    });
+
+    it('gives back the distinct outcomes of upgrade runs (what a rollout monitor counts at start)', async () => {
+      const failing = randomUUID();
+      const upgraded = randomUUID();
+      const failedRun = { announcedVersion: '1.2.0.2', installedVersion: '1.2.0.1', state: 'failed', exitCode: 30, errorCode: 'DB_UPGRADE_FAILED', phase: 'rollback' };
+      // The same failure three times (a station relaunching) is one row; a run with no phase is none.
+      await store.ingest(fleetBatch(failing, [1, 2, 3].map((seq) => fleetEvent({ seq, ...failedRun }))), NOW);
+      await store.ingest(fleetBatch(upgraded, [fleetEvent({ seq: 1 }), fleetEvent({ seq: 2, installedVersion: '1.2.0.2', announcedVersion: '1.2.0.2', state: 'done', phase: 'done' })]), NOW);
+      const rows = await store.upgradeReports();
+      expect(rows).toHaveLength(2);
+      expect(rows).toEqual(
+        expect.arrayContaining([
+          { stationId: failing, announcedVersion: '1.2.0.2', installedVersion: '1.2.0.1', exitCode: 30, errorCode: 'DB_UPGRADE_FAILED', phase: 'rollback' },
+          { stationId: upgraded, announcedVersion: '1.2.0.2', installedVersion: '1.2.0.2', exitCode: 0, errorCode: null, phase: 'done' },
+        ]),
+      );
+    });
   });
 }

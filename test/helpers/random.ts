@@ -1,12 +1,2 @@
-// A small deterministic PRNG for kill tests, so a failing seed can be replayed.
-
-/** mulberry32: the same seed gives the same sequence of numbers in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The tests' seeded generator is the simulators' one (bench/mulberry32.ts), so a failing seed can be replayed.
+export { mulberry32 } from '../../bench/mulberry32.js';

@@ -1,4 +1,5 @@
 // `fleet serve` and `fleet report` (DESIGN §13): the fleet service, and its summary for scripts.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, redactUrl } from '../../errors.js';
@@ -14,7 +15,12 @@ interface FleetServeOptions extends CommonOptions {
   dataDir: string;
   tokenFile?: string;
   overdueAfter: number;
+  rolloutRoot?: string;
+  pauseWhen?: string;
 }
+
+/** The rule `--rollout-root` pauses by when no `--pause-when` is given (issue 13's example). */
+export const DEFAULT_PAUSE_RULE = 'failures>=5 || rate>=20%';
 
 /** The `fleet` command and its two subcommands. */
 export function fleetCommand(): Command {
@@ -28,6 +34,8 @@ export function fleetCommand(): Command {
       .option('--data-dir <dir>', 'folder of the embedded SQLite database fleet.db, when no --database', 'fleet-data')
       .option('--token-file <file>', 'file holding the bearer token stations send [REG_UPGRADER_FLEET_TOKEN_FILE]')
       .option('--overdue-after <duration>', 'a station not heard from for this long is overdue (e.g. 3d, 12h)', parseOverdue, 3 * 86_400_000)
+      .option('--rollout-root <dir>', 'the release server root whose registration-client/rollout.json the service watches: it counts stations that attempted, reached and failed each version, and pauses the rollout when --pause-when holds')
+      .option('--pause-when <rule>', `when to pause the rollout, e.g. "failures>=5 || rate>=20%" (metrics failures, rate, attempted, succeeded; && binds tighter than ||; with --rollout-root, default "${DEFAULT_PAUSE_RULE}")`)
       .exitOverride()
       .action(async (_options: unknown, command: Command) => {
         await serveFleet(command.optsWithGlobals<FleetServeOptions>());
@@ -35,7 +43,7 @@ export function fleetCommand(): Command {
   );
   fleet.addCommand(
     new Command('report')
-      .description('print the fleet summary (stations by version and state, failures of the last 24 h, overdue) from --fleet-url')
+      .description('print the fleet summary (stations by version and state, failures of the last 24 h, overdue) and the rollout it watches, from --fleet-url')
       .exitOverride()
       .action(async (_options: unknown, command: Command) => {
         await reportFleet(command.optsWithGlobals<CommonOptions>());
@@ -61,6 +69,7 @@ async function serveFleet(options: FleetServeOptions): Promise<void> {
   } catch (error) {
     throw new ConfigError('CONFIG_INVALID', `fleet serve: ${error instanceof Error ? error.message : String(error)}`, { cause: error, details: { key: '--token-file' } });
   }
+  const rollout = await rolloutMonitorOf(options);
   const target = fleetDatabaseTarget(options.database ?? process.env.REG_UPGRADER_FLEET_DATABASE, path.resolve(options.dataDir));
   const store = createTypeormFleetStore(await openFleetDatabase(target));
   const verbose = !options.json && options.logLevel === 'debug';
@@ -70,6 +79,7 @@ async function serveFleet(options: FleetServeOptions): Promise<void> {
     port: options.port,
     host: options.host,
     overdueAfterMs: options.overdueAfter,
+    ...(rollout === undefined ? {} : { rollout: rollout.monitor }),
     log: (line) => {
       if (verbose || line.startsWith('fleet:')) process.stderr.write(`${line}\n`);
     },
@@ -83,24 +93,47 @@ async function serveFleet(options: FleetServeOptions): Promise<void> {
   });
   const database = target.kind === 'sqlite' ? target.file : redactUrl(target.url);
   const page = new URL('fleet/', server.url).toString();
-  if (options.json) printJson({ command: 'fleet', url: server.url, page, database: target.kind, location: database, port: server.port });
-  else process.stdout.write(`fleet service at ${server.url} (${target.kind}: ${database})\npage: ${page}\nstations use --fleet-url ${server.url}\nCtrl-C to stop\n`);
+  const watching = rollout === undefined ? {} : { rolloutRoot: rollout.root, pauseWhen: rollout.rule };
+  if (options.json) printJson({ command: 'fleet', url: server.url, page, database: target.kind, location: database, port: server.port, ...watching });
+  else {
+    const rolloutLine = rollout === undefined ? '' : `rollout: ${rollout.root} (pauses when ${rollout.rule})\n`;
+    process.stdout.write(`fleet service at ${server.url} (${target.kind}: ${database})\npage: ${page}\n${rolloutLine}stations use --fleet-url ${server.url}\nCtrl-C to stop\n`);
+  }
   await untilSignal();
   await server.close();
   await store.close();
 }
 
+/** `--rollout-root` and `--pause-when` → a rollout monitor, or undefined without `--rollout-root`. */
+async function rolloutMonitorOf(options: FleetServeOptions) {
+  if (options.rolloutRoot === undefined) {
+    if (options.pauseWhen !== undefined) {
+      throw new ConfigError('CONFIG_INVALID', 'fleet serve: --pause-when needs --rollout-root (the release server root whose rollout.json it pauses)', { details: { key: '--pause-when' } });
+    }
+    return undefined;
+  }
+  const root = path.resolve(options.rolloutRoot);
+  if (!existsSync(path.join(root, 'registration-client'))) {
+    throw new ConfigError('CONFIG_INVALID', `fleet serve: --rollout-root ${root} holds no registration-client/ folder: expected the root publish writes to`, {
+      details: { key: '--rollout-root', value: root },
+    });
+  }
+  const [{ parsePauseRule }, { createRolloutMonitor }] = await Promise.all([import('../../rollout/pause-rule.js'), import('../../server/rollout-monitor.js')]);
+  const rule = parsePauseRule(options.pauseWhen ?? DEFAULT_PAUSE_RULE);
+  return { root, rule: rule.text, monitor: createRolloutMonitor(root, rule) };
+}
+
 async function reportFleet(options: CommonOptions): Promise<void> {
-  const { fetchFleetSummary, formatFleetSummary } = await import('../../fleet/fleet-client.js');
+  const { fetchFleetReport, formatFleetSummary, formatRolloutView } = await import('../../fleet/fleet-client.js');
   const url = (options.fleetUrl as string | undefined) ?? process.env.REG_UPGRADER_FLEET_URL;
   if (url === undefined || url === '') {
     throw new ConfigError('CONFIG_INVALID', 'fleet report: --fleet-url (or REG_UPGRADER_FLEET_URL) is required: the fleet service base URL', {
       details: { key: '--fleet-url' },
     });
   }
-  const summary = await fetchFleetSummary(url);
-  if (options.json) printJson({ command: 'fleet', ...summary });
-  else for (const line of formatFleetSummary(summary)) process.stdout.write(`${line}\n`);
+  const { summary, rollout } = await fetchFleetReport(url);
+  if (options.json) printJson({ command: 'fleet', ...summary, rollout });
+  else for (const line of [...formatFleetSummary(summary), ...formatRolloutView(rollout)]) process.stdout.write(`${line}\n`);
 }
 
 function parsePort(value: string): number {

@@ -22,6 +22,17 @@ export function fleetPageHtml(): string {
   <span id="error" role="alert"></span>
 </header>
 <main>
+  <section id="rollout" class="card" hidden>
+    <h2>Staged rollout</h2>
+    <p><b id="rollout-version">…</b> at <b id="rollout-percent">…</b> % — <span id="rollout-status">…</span>
+      <span id="rollout-serial" class="mono"></span></p>
+    <p id="rollout-reason" hidden></p>
+    <table>
+      <thead><tr><th>version</th><th>attempted</th><th>succeeded</th><th>failed</th></tr></thead>
+      <tbody id="rollout-rows"></tbody>
+    </table>
+    <p class="note">pauses when <span id="rollout-rule" class="mono"></span></p>
+  </section>
   <section class="cards">
     <div class="card"><h2>Installed versions</h2><ul id="versions"></ul></div>
     <div class="card"><h2>States</h2><ul id="states"></ul></div>
@@ -40,7 +51,7 @@ export function fleetPageHtml(): string {
     <h2 id="history-title"></h2>
     <div id="history-id" class="mono"></div>
     <table>
-      <thead><tr><th>seq</th><th>at (station)</th><th>command</th><th>installed</th><th>announced</th><th>state</th><th>exit</th><th>error</th><th>phase</th><th>bytes</th><th>duration</th></tr></thead>
+      <thead><tr><th>seq</th><th>at (station)</th><th>command</th><th>installed</th><th>announced</th><th>state</th><th>exit</th><th>error</th><th>phase</th><th>bytes</th><th>reused</th><th>rollout</th><th>duration</th></tr></thead>
       <tbody id="history-rows"></tbody>
     </table>
   </section>

@@ -50,6 +50,28 @@ async function loadSummary() {
   countList('failures', summary.failures24h, 'data-error-code', 'errorCode');
 }
 
+async function loadRollout() {
+  const view = await api('v1/rollout');
+  const section = $('rollout');
+  if (view === null) { section.hidden = true; return; }
+  const doc = view.document;
+  section.hidden = false;
+  section.dataset.paused = String(view.paused);
+  $('rollout-version').textContent = doc ? doc.version : '—';
+  $('rollout-percent').textContent = doc ? doc.percent : '100';
+  $('rollout-status').textContent = doc === null ? (view.problem || 'no rollout.json: every version goes to every station') : view.paused ? 'paused' : 'rolling out';
+  $('rollout-serial').textContent = doc ? 'serial ' + doc.serial + (view.signed ? ', signed' : ', unsigned') : '';
+  $('rollout-reason').hidden = !view.paused;
+  $('rollout-reason').textContent = view.paused ? 'why: ' + (view.reason || '(no reason given)') : '';
+  $('rollout-rule').textContent = view.rule;
+  const rows = view.versions.length > 0 || doc === null ? view.versions : [{ version: doc.version, attempted: 0, succeeded: 0, failed: 0 }];
+  $('rollout-rows').replaceChildren(...rows.map((v) => {
+    const tr = el('tr', null, { 'data-version': v.version, 'data-current': String(doc !== null && v.version === doc.version) });
+    tr.append(el('td', v.version), el('td', v.attempted, { class: 'attempted' }), el('td', v.succeeded, { class: 'succeeded' }), el('td', v.failed, { class: 'failed' }));
+    return tr;
+  }));
+}
+
 function query() {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(filter)) if (value !== '') params.set(key, value);
@@ -94,7 +116,8 @@ async function showHistory(station) {
       tr.append(
         el('td', r.seq), el('td', r.at.replace('T', ' ').slice(0, 19)), el('td', r.command), el('td', r.installedVersion || '—'),
         el('td', r.announcedVersion || '—'), el('td', r.state, { class: 'state-' + r.state }), el('td', r.exitCode),
-        el('td', r.errorCode || '', { class: 'err' }), el('td', r.phase || ''), el('td', r.bytesFetched), el('td', r.durationMs + ' ms'),
+        el('td', r.errorCode || '', { class: 'err' }), el('td', r.phase || ''), el('td', r.bytesFetched), el('td', r.bytesReused || ''),
+        el('td', r.rolloutIgnored ? 'ignored (--ignore-rollout)' : '', { class: 'ignored' }), el('td', r.durationMs + ' ms'),
       );
       return tr;
     }),
@@ -105,7 +128,7 @@ async function showHistory(station) {
 
 async function refresh() {
   try {
-    await Promise.all([loadSummary(), loadStations()]);
+    await Promise.all([loadSummary(), loadStations(), loadRollout()]);
     $('error').textContent = '';
   } catch (error) {
     $('error').textContent = String(error.message || error);
@@ -134,5 +157,5 @@ $('clear').addEventListener('click', (event) => {
 });
 $('filters').addEventListener('submit', (event) => event.preventDefault());
 void refresh();
-setInterval(() => { if (document.visibilityState === 'visible') void loadSummary().catch(() => undefined); }, 30000);
+setInterval(() => { if (document.visibilityState === 'visible') void Promise.all([loadSummary(), loadRollout()]).catch(() => undefined); }, 30000);
 `;

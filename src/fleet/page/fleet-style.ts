@@ -29,6 +29,10 @@ tr[data-overdue="true"] td.seen { color: #b25d00; font-weight: 600; }
 td.state-failed, td.err { color: #b3261e; }
 #note { color: #5b6b7b; }
 #history { background: #fff; padding: 10px 14px; border-radius: 6px; }
-#history[hidden] { display: none; }
+#history[hidden], #rollout[hidden], #rollout-reason[hidden] { display: none; }
+#rollout p { margin: 4px 0; }
+#rollout[data-paused="true"] #rollout-status, #rollout-reason { color: #b3261e; font-weight: 600; }
+#rollout tr[data-current="true"] { font-weight: 600; }
+.note { color: #5b6b7b; }
 .mono { font-family: ui-monospace, monospace; font-size: 12px; }
 `;
