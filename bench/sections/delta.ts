@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { indexBlocks, serializeBlockIndex } from '../../src/formats/block-index.js';
-import { DEFAULT_CHUNK_PARAMS, type ChunkParams } from '../../src/formats/fastcdc.js';
+import { DEFAULT_HASH_BYTES, indexBlocks, serializeBlockIndex, type IndexOptions } from '../../src/formats/block-index.js';
+import { DEFAULT_CHUNK_PARAMS } from '../../src/formats/fastcdc.js';
 import { downloadDelta } from '../../src/services/delta/download-delta.js';
 import { createHttpClient } from '../../src/services/http-client.js';
 import { compileModule, copyModule, moduleEntries, packJar, resourceText, writeClass, type JavaModule } from '../../test/helpers/java-jars.js';
@@ -66,7 +66,7 @@ export async function benchDelta(ctx: BenchContext): Promise<SectionResult> {
     for (const [index, entry] of cases.entries()) {
       ctx.log(`delta: ${entry.name}`);
       const folder = `case-${index}`;
-      await publishCase(root, folder, entry.next, DEFAULT_CHUNK_PARAMS);
+      await publishCase(root, folder, entry.next, {});
       await server.reset();
       const ours = await runOurs(path.join(dir, `ours-${index}`), server.url, folder, entry);
       const oursSent = (await server.stats()).bytesSent;
@@ -96,20 +96,20 @@ export async function benchDelta(ctx: BenchContext): Promise<SectionResult> {
       met: totals.ours <= 0.3 * totals.size && totals.ours <= totals.zsync,
     });
     if (nginxAvailable) nginxNote = await throughNginx(dir, root, cases[0] as Case, rows);
-    extra.push('', ...(await chunkSizes(dir, root, server, cases[0] as Case)));
+    extra.push('', ...(await chunkSizes(dir, root, server, [cases[0] as Case, cases[4] as Case])));
   } finally {
     await server.close();
   }
   return {
     title: 'Differential downloads (vs zsync)',
     method:
-      `A module of ${CLASSES} classes compiled by javac and packed by \`jar --date\` (a reproducible build), about 5 MB; each case's new jar is published with its block index (FastCDC, ${DEFAULT_CHUNK_PARAMS.avg / 1024} KiB average chunks) and with a \`.zsync\` control file (\`zsyncmake\`, its default 2 KiB blocks) on the product's static server behind a counting proxy. ` +
+      `A module of ${CLASSES} classes compiled by javac and packed by \`jar --date\` (a reproducible build), about 5 MB; each case's new jar is published with its block index as \`publish\` writes it (version 2: cut at every zip record, then FastCDC with ${DEFAULT_CHUNK_PARAMS.avg / 1024} KiB average chunks inside each record, ${DEFAULT_HASH_BYTES} bytes of SHA-256 per chunk) and with a \`.zsync\` control file (\`zsyncmake\`, its default 2 KiB blocks) on the product's static server behind a counting proxy. ` +
       'Ours (`downloadDelta`, what `start`/`upgrade` run) and `zsync -i old.jar` each rebuild the new jar from the old one; the row counts every byte the server sent, index or control file included; both results are checked against the new jar\'s SHA-256.',
     rows,
     extra,
     notes: [
       nginxNote,
-      'A jar rebuilt without a fixed date changes the timestamp in every entry\'s local header: neither tool finds much to reuse (deflated entry bodies are unchanged, but a chunk or a 2 KiB block rarely avoids a header). Build with `jar --date` or Maven\'s `project.build.outputTimestamp`.',
+      'A jar rebuilt without a fixed date changes the timestamp in every entry\'s local header, and one with another entry order moves every entry: zsync\'s 2 KiB blocks rarely avoid a header; our index cuts at every local header, entry body and central-directory record, so only the headers (54 bytes each here) and the central directory are fetched.',
       'Above 80 % of the file the plan fetches it whole (the index is then the only extra cost).',
     ],
     commands: [
@@ -121,11 +121,11 @@ export async function benchDelta(ctx: BenchContext): Promise<SectionResult> {
 }
 
 // new.jar, its block index and its .zsync under root/<folder>/; returns the index's SHA-256.
-async function publishCase(root: string, folder: string, jar: Buffer, params: ChunkParams): Promise<string> {
+async function publishCase(root: string, folder: string, jar: Buffer, options: IndexOptions): Promise<string> {
   const dir = path.join(root, folder);
   await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(path.join(dir, 'new.jar'), jar);
-  const index = serializeBlockIndex(indexBlocks(jar, params));
+  const index = serializeBlockIndex(indexBlocks(jar, options));
   await fs.writeFile(path.join(dir, 'new.jar.blockmap'), index);
   execFileSync('zsyncmake', ['-u', 'new.jar', '-o', 'new.jar.zsync', 'new.jar'], { cwd: dir, stdio: 'pipe' });
   return sha256(index);
@@ -182,17 +182,33 @@ async function throughNginx(dir: string, root: string, entry: Case, rows: Result
   }
 }
 
-// The hotfix case with other average chunk sizes: why publish uses 16 KiB.
-async function chunkSizes(dir: string, root: string, server: { url: string; reset(): Promise<void>; stats(): Promise<{ bytesSent: number }> }, entry: Case): Promise<string[]> {
-  const lines = ['Average chunk size, one-class hotfix (index size and bytes sent):', '', '| average chunk | index | sent by the server |', '|---:|---:|---:|'];
-  for (const avg of [4096, 8192, 16384, 32768]) {
-    const folder = `chunks-${avg}`;
-    await publishCase(root, folder, entry.next, { min: avg / 4, avg, max: avg * 4 });
-    await server.reset();
-    await runOurs(path.join(dir, `chunks-${avg}`), server.url, folder, entry);
-    const index = (await fs.stat(path.join(root, folder, 'new.jar.blockmap'))).size;
-    const sent = (await server.stats()).bytesSent;
-    lines.push(`| ${avg / 1024} KiB | ${kib(index)} | ${kib(sent)} (${share(sent, entry.next.length)}) |`);
+// Other index settings (average chunk, hash bytes kept, segmentation) on the hotfix and the damaged copy: why publish uses its defaults.
+async function chunkSizes(dir: string, root: string, server: { url: string; reset(): Promise<void>; stats(): Promise<{ bytesSent: number }> }, entries: Case[]): Promise<string[]> {
+  const lines = [
+    'Index settings (bytes the server sent, index included; ✱ = what publish writes):',
+    '',
+    `| segmentation | average chunk | hash bytes | index | ${entries.map((entry) => entry.name).join(' | ')} |`,
+    `|---|---:|---:|---:|${entries.map(() => '---:|').join('')}`,
+  ];
+  const settings: Array<Required<Pick<IndexOptions, 'segmentation' | 'hashBytes'>> & { avg: number }> = [
+    { segmentation: 'plain', avg: 8192, hashBytes: 32 }, // version 1, as published before
+    ...[4096, 8192, 16384, 32768].map((avg) => ({ segmentation: 'zip' as const, avg, hashBytes: DEFAULT_HASH_BYTES })),
+    ...[4, 8, 32].map((hashBytes) => ({ segmentation: 'zip' as const, avg: DEFAULT_CHUNK_PARAMS.avg, hashBytes })),
+  ];
+  for (const [number, setting] of settings.entries()) {
+    const folder = `settings-${number}`;
+    const { avg, ...options } = setting;
+    const cells: string[] = [];
+    for (const [index, entry] of entries.entries()) {
+      await publishCase(root, `${folder}-${index}`, entry.next, { ...options, params: { min: avg / 4, avg, max: avg * 4 } });
+      await server.reset();
+      await runOurs(path.join(dir, `${folder}-${index}`), server.url, `${folder}-${index}`, entry);
+      const sent = (await server.stats()).bytesSent;
+      cells.push(`${kib(sent)} (${share(sent, entry.next.length)})`);
+    }
+    const index = (await fs.stat(path.join(root, `${folder}-0`, 'new.jar.blockmap'))).size;
+    const chosen = setting.segmentation === 'zip' && avg === DEFAULT_CHUNK_PARAMS.avg && setting.hashBytes === DEFAULT_HASH_BYTES ? ' ✱' : '';
+    lines.push(`| ${setting.segmentation}${chosen} | ${avg / 1024} KiB | ${setting.hashBytes} | ${(index / 1024).toFixed(1)} KiB | ${cells.join(' | ')} |`);
   }
   return lines;
 }

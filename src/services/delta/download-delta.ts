@@ -7,8 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Got } from 'got';
-import { parseBlockIndex, type BlockIndex, type IndexedChunk } from '../../formats/block-index.js';
-import { chunkBuffer } from '../../formats/fastcdc.js';
+import { chunkHash, chunkLike, hashChunks, parseBlockIndex, type BlockIndex, type IndexedChunk } from '../../formats/block-index.js';
 import { downloadFile, type DownloadJob, type DownloadOptions, type DownloadResult } from '../download.js';
 import { fetchBytes } from '../fetch-resource.js';
 import { commit, hashIfSized, metaPath, sizeOf } from '../part-file.js';
@@ -121,13 +120,11 @@ async function fetchIndex(client: Got, delta: DeltaSource, counted: { fetched: n
   }
 }
 
-// The chunks of a local file, chunked as the index was; only chunks of a length the target has are hashed.
+// The chunks of a local file, cut and chunked as the index was; only chunks of a length the target has are hashed.
 async function chunkLocal(handle: FileHandle, index: BlockIndex): Promise<IndexedChunk[]> {
   const data = await handle.readFile();
   const lengths = new Set(index.chunks.map((chunk) => chunk.length));
-  return chunkBuffer(data, index.params)
-    .filter((span) => lengths.has(span.length))
-    .map(({ offset, length }) => ({ offset, length, hash: createHash('sha256').update(data.subarray(offset, offset + length)).digest('hex') }));
+  return hashChunks(data, chunkLike(data, index).filter((span) => lengths.has(span.length)), index.hashBytes);
 }
 
 // Writes the part in file order, hashing as it goes; commits it only when it is the manifest's file.
@@ -164,7 +161,7 @@ async function writePart(
         }
         bytes = received.get(step.start) ?? Buffer.alloc(0);
         if (bytes.length !== step.end - step.start) throw new WholeFile(`the server did not send bytes ${step.start}-${step.end - 1} of ${job.label}`);
-        assertChunks(bytes, step.start, hashes, job.label);
+        assertChunks(bytes, step.start, hashes, index.hashBytes, job.label);
       }
       await part.write(bytes, 0, bytes.length, step.start);
       whole.update(bytes);
@@ -179,12 +176,11 @@ async function writePart(
 }
 
 // Fetched bytes are checked chunk by chunk: a server file that changed under us stops the assembly early.
-function assertChunks(bytes: Buffer, start: number, chunks: ReadonlyMap<number, IndexedChunk>, label: string): void {
+function assertChunks(bytes: Buffer, start: number, chunks: ReadonlyMap<number, IndexedChunk>, hashBytes: number, label: string): void {
   for (let at = 0; at < bytes.length; ) {
     const chunk = chunks.get(start + at);
     if (chunk === undefined) throw new WholeFile(`fetched range of ${label} does not start on a chunk`);
-    const hash = createHash('sha256').update(bytes.subarray(at, at + chunk.length)).digest('hex');
-    if (hash !== chunk.hash) throw new WholeFile(`fetched chunk at ${chunk.offset} of ${label} does not match its block index`);
+    if (chunkHash(bytes.subarray(at, at + chunk.length), hashBytes) !== chunk.hash) throw new WholeFile(`fetched chunk at ${chunk.offset} of ${label} does not match its block index`);
     at += chunk.length;
   }
 }

@@ -12,7 +12,7 @@ function target(...chunks: Array<[string, number]>): BlockIndex {
     offset += length;
     return chunk;
   });
-  return { params: DEFAULT_CHUNK_PARAMS, size: offset, chunks: indexed };
+  return { params: DEFAULT_CHUNK_PARAMS, segmentation: 'plain', hashBytes: 32, size: offset, chunks: indexed };
 }
 
 // Local chunks: name → [source, offset].
