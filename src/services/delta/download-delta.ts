@@ -10,7 +10,7 @@ import type { Got } from 'got';
 import { chunkHash, chunkLike, hashChunks, parseBlockIndex, type BlockIndex, type IndexedChunk } from '../../formats/block-index.js';
 import { downloadFile, type DownloadJob, type DownloadOptions, type DownloadResult } from '../download.js';
 import { fetchBytes } from '../fetch-resource.js';
-import { commit, hashIfSized, metaPath, sizeOf } from '../part-file.js';
+import { commit, hashIfSized, metaPath, readMeta, sizeOf } from '../part-file.js';
 import { fetchRanges, RangesRefused } from './fetch-ranges.js';
 import { DEFAULT_PLAN_LIMITS, localChunkMap, planDelta, type AssemblyStep, type PlanLimits } from './plan-delta.js';
 
@@ -47,6 +47,7 @@ export async function downloadDelta(client: Got, job: DownloadJob, delta: DeltaS
       try {
         const reused = await assemble(client, job, delta, sources, limits, counted, options);
         if (previous !== undefined) await rm(previous, { force: true });
+        if (previous !== undefined) await rm(`${previous}.meta`, { force: true });
         options.log?.(`assembled ${job.label}: ${counted.fetched} bytes fetched, ${reused} reused`, { file: job.label, fetched: counted.fetched, reused });
         return { label: job.label, finalPath: job.finalPath, bytesFetched: counted.fetched, bytesReused: reused, resumed: previous !== undefined, alreadyPresent: false };
       } catch (error) {
@@ -60,20 +61,39 @@ export async function downloadDelta(client: Got, job: DownloadJob, delta: DeltaS
     const reason = error instanceof Error ? error.message : String(error);
     options.log?.(`fetching ${job.label} whole: ${reason}`, { file: job.label, reason });
     await rm(job.partPath, { force: true });
-    if (previous !== undefined) await rm(previous, { force: true });
+    if (previous !== undefined) await resumeWholePart(job, previous);
     const whole = await downloadFile(client, job, options);
     return { ...whole, bytesFetched: whole.bytesFetched + counted.fetched, bytesReused: 0 };
   }
 }
 
 // A part left by an earlier run (a killed assembly or whole download) becomes a source: its chunks are not fetched again.
+// A whole download's part keeps its validator beside it (<part>.prev.meta), so that a whole fallback resumes it by Range.
 async function keepPartAsSource(job: DownloadJob): Promise<string | undefined> {
   const previous = `${job.partPath}.prev`;
   const [part, kept] = [await sizeOf(job.partPath), await sizeOf(previous)];
+  const meta = await readMeta(job);
+  const whole = meta?.url === job.url && meta.expectedSha256 === job.expectedSha256.toUpperCase();
+  if (part > kept) {
+    await rm(`${previous}.meta`, { force: true }); // first: a kill below leaves a source without validator, never a wrong one
+    await rename(job.partPath, previous);
+    if (whole) await rename(metaPath(job), `${previous}.meta`);
+  } else {
+    await rm(job.partPath, { force: true });
+  }
   await rm(metaPath(job), { force: true }); // the part is no longer a resumable whole download
-  if (part > kept) await rename(job.partPath, previous);
-  else await rm(job.partPath, { force: true });
   return Math.max(part, kept) > 0 ? previous : undefined;
+}
+
+// Fetching whole after all: a whole download's part goes back in place with its validator (Range + If-Range resume it), any other is dropped.
+async function resumeWholePart(job: DownloadJob, previous: string): Promise<void> {
+  if ((await sizeOf(`${previous}.meta`)) > 0 && (await sizeOf(previous)) > 0) {
+    await rename(`${previous}.meta`, metaPath(job));
+    await rename(previous, job.partPath);
+    return;
+  }
+  await rm(previous, { force: true });
+  await rm(`${previous}.meta`, { force: true });
 }
 
 // One assembly: returns the bytes reused; throws WholeFile, RangesRefused or a network error.
