@@ -1,7 +1,7 @@
 // Differential downloads against zsync (Debian's 0.6.2): the same old and new jars (javac + jar,
 // Java 17), the bytes each tool makes the server send — its index/control file included — counted
 // by the same front proxy; one case again through Debian's nginx on deploy/nginx.conf.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import { startBenchServer } from '../bench-server.js';
 import { mib, type BenchContext, type ResultRow, type SectionResult } from '../context.js';
 
 const CLASSES = 200;
+const zchunkAvailable = spawnSync('zck', ['--version']).status === 0;
 const CONSTANT_BYTES = 33_000; // 200 classes → a jar of about 5 MB
 const retry = { retries: 2, baseDelayMs: 10, maxDelayMs: 100 };
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex').toUpperCase();
@@ -59,7 +60,7 @@ export async function benchDelta(ctx: BenchContext): Promise<SectionResult> {
   ];
   const server = await startBenchServer(ctx.benchDir, root);
   const rows: ResultRow[] = [];
-  const extra = ['| case | jar | ours: sent by the server | ours: reused | zsync: sent by the server | ours ÷ zsync |', '|---|---:|---:|---:|---:|---:|'];
+  const extra = ['| case | jar | ours: sent by the server | ours: reused | zsync: sent by the server | ours ÷ zsync | zchunk: sent by the server |', '|---|---:|---:|---:|---:|---:|---:|'];
   let totals = { ours: 0, zsync: 0, size: 0 };
   let worst = { ratio: 0, name: '' };
   let nginxNote = 'nginx not installed: no row through nginx';
@@ -74,10 +75,17 @@ export async function benchDelta(ctx: BenchContext): Promise<SectionResult> {
       await server.reset();
       await runZsync(path.join(dir, `zsync-${index}`), server.url, folder, entry);
       const zsyncSent = (await server.stats()).bytesSent;
+      let zchunk = 'not installed';
+      if (zchunkAvailable) {
+        await server.reset();
+        await runZchunk(path.join(dir, `zchunk-${index}`), server.url, folder, entry);
+        const sent = (await server.stats()).bytesSent;
+        zchunk = `${kib(sent)} (${share(sent, entry.next.length)})`;
+      }
       const size = entry.next.length;
       if (oursSent / zsyncSent > worst.ratio) worst = { ratio: oursSent / zsyncSent, name: entry.name };
       if (index < 4) totals = { ours: totals.ours + oursSent, zsync: totals.zsync + zsyncSent, size: totals.size + size };
-      extra.push(`| ${entry.name} | ${mib(size)} | ${kib(oursSent)} (${share(oursSent, size)}) | ${share(ours.reused, size)} | ${kib(zsyncSent)} (${share(zsyncSent, size)}) | ${(oursSent / zsyncSent).toFixed(2)}× |`);
+      extra.push(`| ${entry.name} | ${mib(size)} | ${kib(oursSent)} (${share(oursSent, size)}) | ${share(ours.reused, size)} | ${kib(zsyncSent)} (${share(zsyncSent, size)}) | ${(oursSent / zsyncSent).toFixed(2)}× | ${zchunk} |`);
       if (entry.goal !== undefined) {
         rows.push({
           measure: `${entry.name} in a ${mib(size)} jar: bytes sent`,
@@ -113,7 +121,7 @@ export async function benchDelta(ctx: BenchContext): Promise<SectionResult> {
   return {
     title: 'Differential downloads (vs zsync)',
     method:
-      `A module of ${CLASSES} classes compiled by javac and packed by \`jar --date\` (a reproducible build), about 5 MB; each case's new jar is published with its block index as \`publish\` writes it (version 2: cut at every zip record, then FastCDC with ${DEFAULT_CHUNK_PARAMS.avg / 1024} KiB average chunks inside each record, ${DEFAULT_HASH_BYTES} bytes of SHA-256 per chunk) and with a \`.zsync\` control file (\`zsyncmake\`, its default 2 KiB blocks) on the product's static server behind a counting proxy. ` +
+      `A module of ${CLASSES} classes compiled by javac and packed by \`jar --date\` (a reproducible build), about 5 MB; each case's new jar is published with its block index as \`publish\` writes it (version 2: cut at every zip record, then FastCDC with ${DEFAULT_CHUNK_PARAMS.avg / 1024} KiB average chunks inside each record, ${DEFAULT_HASH_BYTES} bytes of SHA-256 per chunk) with a \`.zsync\` control file (\`zsyncmake\`, its default 2 KiB blocks) and, where Debian's zchunk is installed, as a \`.zck\` (\`zck\` defaults; the station makes a \`.zck\` of its old jar locally, and the jar travels zstd-compressed) on the product's static server behind a counting proxy. ` +
       'Ours (`downloadDelta`, what `start`/`upgrade` run) and `zsync -i old.jar` each rebuild the new jar from the old one; the row counts every byte the server sent, index or control file included; both results are checked against the new jar\'s SHA-256.',
     rows,
     extra,
@@ -125,6 +133,7 @@ export async function benchDelta(ctx: BenchContext): Promise<SectionResult> {
     commands: [
       { label: 'zsync control file', command: 'zsyncmake -u new.jar -o new.jar.zsync new.jar' },
       { label: 'zsync', command: 'zsync -q -i old.jar -o out.jar http://127.0.0.1:$PORT/case-N/new.jar.zsync' },
+      { label: 'zchunk', command: 'zck -o new.jar.zck new.jar (server); zck -o old.jar.zck old.jar && zckdl -q -s old.jar.zck http://127.0.0.1:$PORT/case-N/new.jar.zck && unzck new.jar.zck (station)' },
       { label: 'ours', command: 'downloadDelta(job, {indexUrl, indexSha256, localFiles: [old.jar]}) (bench/sections/delta.ts)' },
     ],
   };
@@ -162,6 +171,18 @@ async function runZsync(dir: string, baseUrl: string, folder: string, entry: Cas
   await fs.writeFile(path.join(dir, 'old.jar'), entry.old);
   execFileSync('zsync', ['-q', '-i', 'old.jar', '-o', 'out.jar', `${baseUrl}${folder}/new.jar.zsync`], { cwd: dir, stdio: 'pipe' });
   if (sha256(await fs.readFile(path.join(dir, 'out.jar'))) !== sha256(entry.next)) throw new Error(`delta bench: zsync built a wrong ${folder}/new.jar`);
+}
+
+// zchunk (Debian's 1.2.3): the station turns its old jar into a .zck (locally), zckdl fetches the new .zck's missing chunks, unzck gives the jar.
+async function runZchunk(dir: string, baseUrl: string, folder: string, entry: Case): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  await fs.writeFile(path.join(dir, 'old.jar'), entry.old);
+  const served = path.join(path.dirname(dir), 'server', folder);
+  if (!(await fs.stat(path.join(served, 'new.jar.zck')).catch(() => undefined))) execFileSync('zck', ['-o', 'new.jar.zck', 'new.jar'], { cwd: served, stdio: 'pipe' });
+  execFileSync('zck', ['-o', 'old.jar.zck', 'old.jar'], { cwd: dir, stdio: 'pipe' });
+  execFileSync('zckdl', ['-q', '-s', 'old.jar.zck', `${baseUrl}${folder}/new.jar.zck`], { cwd: dir, stdio: 'pipe' });
+  execFileSync('unzck', ['new.jar.zck'], { cwd: dir, stdio: 'pipe' });
+  if (sha256(await fs.readFile(path.join(dir, 'new.jar'))) !== sha256(entry.next)) throw new Error(`delta bench: zchunk built a wrong ${folder}/new.jar`);
 }
 
 // The hotfix case through nginx: bytes from its access log ($body_bytes_sent), for both tools.
