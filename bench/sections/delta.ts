@@ -128,7 +128,8 @@ export async function benchDelta(ctx: BenchContext): Promise<SectionResult> {
     notes: [
       nginxNote,
       'A jar rebuilt without a fixed date changes the timestamp in every entry\'s local header, and one with another entry order moves every entry: zsync\'s 2 KiB blocks rarely avoid a header; our index cuts at every local header, entry body and central-directory record, so only the headers (54 bytes each here) and the central directory are fetched.',
-      'Above 80 % of the file the plan fetches it whole (the index is then the only extra cost).',
+      'Above 80 % of the file the plan fetches it whole (the index is then the only extra cost; the part of an interrupted whole download is resumed by Range).',
+      'Index settings: 16 and 32 KiB chunks do as well as 8 KiB here because an entry body of this jar (about 25 KiB) is then a chunk or two; 8 KiB stays the default for larger entries and for files that are not zips. 4 hash bytes would save 1 KiB more; 5 keep a false match (which costs a whole download, never a wrong file) near 10^-6 per file.',
     ],
     commands: [
       { label: 'zsync control file', command: 'zsyncmake -u new.jar -o new.jar.zsync new.jar' },
