@@ -16,6 +16,7 @@ import { mib, type BenchContext, type ResultRow, type SectionResult } from '../c
 
 const CLASSES = 200;
 const zchunkAvailable = spawnSync('zck', ['--version']).status === 0;
+const casyncAvailable = spawnSync('casync', ['--version']).status === 0;
 const CONSTANT_BYTES = 33_000; // 200 classes → a jar of about 5 MB
 const retry = { retries: 2, baseDelayMs: 10, maxDelayMs: 100 };
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex').toUpperCase();
@@ -60,7 +61,7 @@ export async function benchDelta(ctx: BenchContext): Promise<SectionResult> {
   ];
   const server = await startBenchServer(ctx.benchDir, root);
   const rows: ResultRow[] = [];
-  const extra = ['| case | jar | ours: sent by the server | ours: reused | zsync: sent by the server | ours ÷ zsync | zchunk: sent by the server |', '|---|---:|---:|---:|---:|---:|---:|'];
+  const extra = ['| case | jar | ours: sent by the server | ours: reused | zsync: sent by the server | ours ÷ zsync | zchunk: sent by the server | casync: sent by the server |', '|---|---:|---:|---:|---:|---:|---:|---:|'];
   let totals = { ours: 0, zsync: 0, size: 0 };
   let worst = { ratio: 0, name: '' };
   let nginxNote = 'nginx not installed: no row through nginx';
@@ -82,10 +83,17 @@ export async function benchDelta(ctx: BenchContext): Promise<SectionResult> {
         const sent = (await server.stats()).bytesSent;
         zchunk = `${kib(sent)} (${share(sent, entry.next.length)})`;
       }
+      let casync = 'not installed';
+      if (casyncAvailable) {
+        await server.reset();
+        await runCasync(path.join(dir, `casync-${index}`), server.url, folder, entry);
+        const sent = (await server.stats()).bytesSent;
+        casync = `${kib(sent)} (${share(sent, entry.next.length)})`;
+      }
       const size = entry.next.length;
       if (oursSent / zsyncSent > worst.ratio) worst = { ratio: oursSent / zsyncSent, name: entry.name };
       if (index < 4) totals = { ours: totals.ours + oursSent, zsync: totals.zsync + zsyncSent, size: totals.size + size };
-      extra.push(`| ${entry.name} | ${mib(size)} | ${kib(oursSent)} (${share(oursSent, size)}) | ${share(ours.reused, size)} | ${kib(zsyncSent)} (${share(zsyncSent, size)}) | ${(oursSent / zsyncSent).toFixed(2)}× | ${zchunk} |`);
+      extra.push(`| ${entry.name} | ${mib(size)} | ${kib(oursSent)} (${share(oursSent, size)}) | ${share(ours.reused, size)} | ${kib(zsyncSent)} (${share(zsyncSent, size)}) | ${(oursSent / zsyncSent).toFixed(2)}× | ${zchunk} | ${casync} |`);
       if (entry.goal !== undefined) {
         rows.push({
           measure: `${entry.name} in a ${mib(size)} jar: bytes sent`,
@@ -121,7 +129,7 @@ export async function benchDelta(ctx: BenchContext): Promise<SectionResult> {
   return {
     title: 'Differential downloads (vs zsync)',
     method:
-      `A module of ${CLASSES} classes compiled by javac and packed by \`jar --date\` (a reproducible build), about 5 MB; each case's new jar is published with its block index as \`publish\` writes it (version 2: cut at every zip record, then FastCDC with ${DEFAULT_CHUNK_PARAMS.avg / 1024} KiB average chunks inside each record, ${DEFAULT_HASH_BYTES} bytes of SHA-256 per chunk) with a \`.zsync\` control file (\`zsyncmake\`, its default 2 KiB blocks) and, where Debian's zchunk is installed, as a \`.zck\` (\`zck\` defaults; the station makes a \`.zck\` of its old jar locally, and the jar travels zstd-compressed) on the product's static server behind a counting proxy. ` +
+      `A module of ${CLASSES} classes compiled by javac and packed by \`jar --date\` (a reproducible build), about 5 MB; each case's new jar is published with its block index as \`publish\` writes it (version 2: cut at every zip record, then FastCDC with ${DEFAULT_CHUNK_PARAMS.avg / 1024} KiB average chunks inside each record, ${DEFAULT_HASH_BYTES} bytes of SHA-256 per chunk) with a \`.zsync\` control file (\`zsyncmake\`, its default 2 KiB blocks) and, where Debian's zchunk is installed, as a \`.zck\` (\`zck\` defaults; the station makes a \`.zck\` of its old jar locally, and the jar travels zstd-compressed) and casync (\`casync make\` defaults: 64 KiB average chunks, compressed, one request each; the old jar is the seed) on the product's static server behind a counting proxy. ` +
       'Ours (`downloadDelta`, what `start`/`upgrade` run) and `zsync -i old.jar` each rebuild the new jar from the old one; the row counts every byte the server sent, index or control file included; both results are checked against the new jar\'s SHA-256.',
     rows,
     extra,
@@ -135,6 +143,7 @@ export async function benchDelta(ctx: BenchContext): Promise<SectionResult> {
       { label: 'zsync control file', command: 'zsyncmake -u new.jar -o new.jar.zsync new.jar' },
       { label: 'zsync', command: 'zsync -q -i old.jar -o out.jar http://127.0.0.1:$PORT/case-N/new.jar.zsync' },
       { label: 'zchunk', command: 'zck -o new.jar.zck new.jar (server); zck -o old.jar.zck old.jar && zckdl -q -s old.jar.zck http://127.0.0.1:$PORT/case-N/new.jar.zck && unzck new.jar.zck (station)' },
+      { label: 'casync', command: 'casync make --store=store.castr new.caibx new.jar (server); casync extract --store=http://127.0.0.1:$PORT/case-N/store.castr --seed=old.jar http://127.0.0.1:$PORT/case-N/new.caibx new.jar (station)' },
       { label: 'ours', command: 'downloadDelta(job, {indexUrl, indexSha256, localFiles: [old.jar]}) (bench/sections/delta.ts)' },
     ],
   };
@@ -184,6 +193,16 @@ async function runZchunk(dir: string, baseUrl: string, folder: string, entry: Ca
   execFileSync('zckdl', ['-q', '-s', 'old.jar.zck', `${baseUrl}${folder}/new.jar.zck`], { cwd: dir, stdio: 'pipe' });
   execFileSync('unzck', ['new.jar.zck'], { cwd: dir, stdio: 'pipe' });
   if (sha256(await fs.readFile(path.join(dir, 'new.jar'))) !== sha256(entry.next)) throw new Error(`delta bench: zchunk built a wrong ${folder}/new.jar`);
+}
+
+// casync (Debian's 2+20201210): the new jar as a .caibx index and a chunk store (64 KiB average, compressed chunks, one GET each); the old jar is the seed.
+async function runCasync(dir: string, baseUrl: string, folder: string, entry: Case): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  await fs.writeFile(path.join(dir, 'old.jar'), entry.old);
+  const served = path.join(path.dirname(dir), 'server', folder);
+  execFileSync('casync', ['make', '--store=store.castr', 'new.caibx', 'new.jar'], { cwd: served, stdio: 'pipe' });
+  execFileSync('casync', ['extract', `--store=${baseUrl}${folder}/store.castr`, '--seed=old.jar', `${baseUrl}${folder}/new.caibx`, 'new.jar'], { cwd: dir, stdio: 'pipe', timeout: 300_000 });
+  if (sha256(await fs.readFile(path.join(dir, 'new.jar'))) !== sha256(entry.next)) throw new Error(`delta bench: casync built a wrong ${folder}/new.jar`);
 }
 
 // The hotfix case through nginx: bytes from its access log ($body_bytes_sent), for both tools.
