@@ -58,6 +58,18 @@ export function chunkBuffer(data: Uint8Array, params: ChunkParams = DEFAULT_CHUN
   return spans;
 }
 
+/** Chunks `data` as chunkBuffer does, each segment between sorted `cuts` apart and from its own start: no chunk crosses a cut. */
+export function chunkSegments(data: Uint8Array, cuts: readonly number[], params: ChunkParams = DEFAULT_CHUNK_PARAMS): ChunkSpan[] {
+  const spans: ChunkSpan[] = [];
+  let start = 0;
+  for (const end of [...cuts.filter((cut) => cut > 0 && cut < data.length), data.length]) {
+    if (end <= start) continue;
+    for (const span of chunkBuffer(data.subarray(start, end), params)) spans.push({ offset: start + span.offset, length: span.length });
+    start = end;
+  }
+  return spans;
+}
+
 // Length of the chunk that starts at `start`.
 function cutPoint(data: Uint8Array, start: number, params: ChunkParams, maskSmall: number, maskLarge: number): number {
   const remaining = data.length - start;

@@ -1,10 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { blockIndexHash, blockIndexSegments, parseBlockIndex } from '../../src/formats/block-index.js';
+import { blockIndexHash, blockIndexSegments, DEFAULT_HASH_BYTES, parseBlockIndex } from '../../src/formats/block-index.js';
 import { parseManifest } from '../../src/formats/manifest.js';
+import { zipCutPoints } from '../../src/formats/zip-segments.js';
 import { publishRelease } from '../../src/server/publish.js';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -32,8 +34,23 @@ describe('publish writes block indexes (DESIGN §13)', () => {
     expect(blockIndexHash(bigEntry!)).toBe(sha256(indexBytes).toUpperCase());
     const index = parseBlockIndex(indexBytes);
     expect(index.size).toBe(big.length);
-    for (const chunk of index.chunks) expect(sha256(big.subarray(chunk.offset, chunk.offset + chunk.length))).toBe(chunk.hash);
+    expect(index.hashBytes).toBe(DEFAULT_HASH_BYTES);
+    expect(index.segmentation).toBe('plain'); // random bytes are not a zip
+    for (const chunk of index.chunks) expect(sha256(big.subarray(chunk.offset, chunk.offset + chunk.length)).slice(0, 2 * index.hashBytes)).toBe(chunk.hash);
     // The block index is not a release file: the manifest lists lib/ only.
     expect(manifest.entries.map((e) => e.name).sort()).toEqual(['nested dir/big module-1.0.jar', 'small.properties']);
+  });
+
+  it('indexes a jar by its zip records, so a station chunks its old jar the same way', async () => {
+    const lib = path.join(base, 'lib');
+    await fs.mkdir(lib, { recursive: true });
+    const jar = path.join(lib, 'module-1.0.jar');
+    const script = 'import os, sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:\n  for i in range(8): z.writestr(f"C{i}.class", os.urandom(20000))';
+    execFileSync('python3', ['-c', script, jar]);
+    const release = await publishRelease({ version: '1.0.0', libDir: lib, outRoot: path.join(base, 'out') });
+    const index = parseBlockIndex(await fs.readFile(path.join(release.releaseDir, ...blockIndexSegments('module-1.0.jar'))));
+    expect(index.segmentation).toBe('zip');
+    const starts = new Set(index.chunks.map((chunk) => chunk.offset));
+    for (const cut of zipCutPoints(await fs.readFile(jar)) ?? []) expect(starts.has(cut)).toBe(true);
   });
 });

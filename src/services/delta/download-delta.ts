@@ -7,11 +7,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Got } from 'got';
-import { parseBlockIndex, type BlockIndex, type IndexedChunk } from '../../formats/block-index.js';
-import { chunkBuffer } from '../../formats/fastcdc.js';
+import { chunkHash, chunkLike, hashChunks, parseBlockIndex, type BlockIndex, type IndexedChunk } from '../../formats/block-index.js';
 import { downloadFile, type DownloadJob, type DownloadOptions, type DownloadResult } from '../download.js';
 import { fetchBytes } from '../fetch-resource.js';
-import { commit, hashIfSized, metaPath, sizeOf } from '../part-file.js';
+import { commit, hashIfSized, metaPath, readMeta, sizeOf } from '../part-file.js';
 import { fetchRanges, RangesRefused } from './fetch-ranges.js';
 import { DEFAULT_PLAN_LIMITS, localChunkMap, planDelta, type AssemblyStep, type PlanLimits } from './plan-delta.js';
 
@@ -48,6 +47,7 @@ export async function downloadDelta(client: Got, job: DownloadJob, delta: DeltaS
       try {
         const reused = await assemble(client, job, delta, sources, limits, counted, options);
         if (previous !== undefined) await rm(previous, { force: true });
+        if (previous !== undefined) await rm(`${previous}.meta`, { force: true });
         options.log?.(`assembled ${job.label}: ${counted.fetched} bytes fetched, ${reused} reused`, { file: job.label, fetched: counted.fetched, reused });
         return { label: job.label, finalPath: job.finalPath, bytesFetched: counted.fetched, bytesReused: reused, resumed: previous !== undefined, alreadyPresent: false };
       } catch (error) {
@@ -61,20 +61,39 @@ export async function downloadDelta(client: Got, job: DownloadJob, delta: DeltaS
     const reason = error instanceof Error ? error.message : String(error);
     options.log?.(`fetching ${job.label} whole: ${reason}`, { file: job.label, reason });
     await rm(job.partPath, { force: true });
-    if (previous !== undefined) await rm(previous, { force: true });
+    if (previous !== undefined) await resumeWholePart(job, previous);
     const whole = await downloadFile(client, job, options);
     return { ...whole, bytesFetched: whole.bytesFetched + counted.fetched, bytesReused: 0 };
   }
 }
 
 // A part left by an earlier run (a killed assembly or whole download) becomes a source: its chunks are not fetched again.
+// A whole download's part keeps its validator beside it (<part>.prev.meta), so that a whole fallback resumes it by Range.
 async function keepPartAsSource(job: DownloadJob): Promise<string | undefined> {
   const previous = `${job.partPath}.prev`;
   const [part, kept] = [await sizeOf(job.partPath), await sizeOf(previous)];
+  const meta = await readMeta(job);
+  const whole = meta?.url === job.url && meta.expectedSha256 === job.expectedSha256.toUpperCase();
+  if (part > kept) {
+    await rm(`${previous}.meta`, { force: true }); // first: a kill below leaves a source without validator, never a wrong one
+    await rename(job.partPath, previous);
+    if (whole) await rename(metaPath(job), `${previous}.meta`);
+  } else {
+    await rm(job.partPath, { force: true });
+  }
   await rm(metaPath(job), { force: true }); // the part is no longer a resumable whole download
-  if (part > kept) await rename(job.partPath, previous);
-  else await rm(job.partPath, { force: true });
   return Math.max(part, kept) > 0 ? previous : undefined;
+}
+
+// Fetching whole after all: a whole download's part goes back in place with its validator (Range + If-Range resume it), any other is dropped.
+async function resumeWholePart(job: DownloadJob, previous: string): Promise<void> {
+  if ((await sizeOf(`${previous}.meta`)) > 0 && (await sizeOf(previous)) > 0) {
+    await rename(`${previous}.meta`, metaPath(job));
+    await rename(previous, job.partPath);
+    return;
+  }
+  await rm(previous, { force: true });
+  await rm(`${previous}.meta`, { force: true });
 }
 
 // One assembly: returns the bytes reused; throws WholeFile, RangesRefused or a network error.
@@ -121,13 +140,11 @@ async function fetchIndex(client: Got, delta: DeltaSource, counted: { fetched: n
   }
 }
 
-// The chunks of a local file, chunked as the index was; only chunks of a length the target has are hashed.
+// The chunks of a local file, cut and chunked as the index was; only chunks of a length the target has are hashed.
 async function chunkLocal(handle: FileHandle, index: BlockIndex): Promise<IndexedChunk[]> {
   const data = await handle.readFile();
   const lengths = new Set(index.chunks.map((chunk) => chunk.length));
-  return chunkBuffer(data, index.params)
-    .filter((span) => lengths.has(span.length))
-    .map(({ offset, length }) => ({ offset, length, hash: createHash('sha256').update(data.subarray(offset, offset + length)).digest('hex') }));
+  return hashChunks(data, chunkLike(data, index).filter((span) => lengths.has(span.length)), index.hashBytes);
 }
 
 // Writes the part in file order, hashing as it goes; commits it only when it is the manifest's file.
@@ -164,7 +181,7 @@ async function writePart(
         }
         bytes = received.get(step.start) ?? Buffer.alloc(0);
         if (bytes.length !== step.end - step.start) throw new WholeFile(`the server did not send bytes ${step.start}-${step.end - 1} of ${job.label}`);
-        assertChunks(bytes, step.start, hashes, job.label);
+        assertChunks(bytes, step.start, hashes, index.hashBytes, job.label);
       }
       await part.write(bytes, 0, bytes.length, step.start);
       whole.update(bytes);
@@ -179,12 +196,11 @@ async function writePart(
 }
 
 // Fetched bytes are checked chunk by chunk: a server file that changed under us stops the assembly early.
-function assertChunks(bytes: Buffer, start: number, chunks: ReadonlyMap<number, IndexedChunk>, label: string): void {
+function assertChunks(bytes: Buffer, start: number, chunks: ReadonlyMap<number, IndexedChunk>, hashBytes: number, label: string): void {
   for (let at = 0; at < bytes.length; ) {
     const chunk = chunks.get(start + at);
     if (chunk === undefined) throw new WholeFile(`fetched range of ${label} does not start on a chunk`);
-    const hash = createHash('sha256').update(bytes.subarray(at, at + chunk.length)).digest('hex');
-    if (hash !== chunk.hash) throw new WholeFile(`fetched chunk at ${chunk.offset} of ${label} does not match its block index`);
+    if (chunkHash(bytes.subarray(at, at + chunk.length), hashBytes) !== chunk.hash) throw new WholeFile(`fetched chunk at ${chunk.offset} of ${label} does not match its block index`);
     at += chunk.length;
   }
 }

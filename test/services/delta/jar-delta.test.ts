@@ -101,12 +101,12 @@ describe.skipIf(!javaToolsAvailable)('differential downloads of javac-built jars
     expect((await patchFrom({ 'module-1.0.0.jar': damaged }, 'module-1.0.0.jar', oldJar)).fetched).toBeLessThan(0.08);
   }, 120_000);
 
-  it('a jar rebuilt with another entry order, or without fixed timestamps, is still installed exactly', async () => {
+  it('a jar rebuilt with another entry order, or without fixed timestamps, costs only its headers and directory', async () => {
     const reversed = await packJar(base, path.join(work, 'reversed.jar'), { entries: (await moduleEntries(base)).reverse() });
-    const reorder = await patchFrom({ 'module-1.0.0.jar': oldJar }, 'module-1.0.0.jar', reversed);
-    // Moved entries keep their bytes: most chunks that hold whole entries are found again.
-    expect(reorder.fetched).toBeLessThan(1.01);
+    // Moved entries keep their bytes, and the index cuts at every entry: only the central directory (offsets) changes.
+    expect((await patchFrom({ 'module-1.0.0.jar': oldJar }, 'module-1.0.0.jar', reversed)).fetched).toBeLessThan(0.05);
     const restamped = await packJar(base, path.join(work, 'restamped.jar'), { date: '2025-06-01T12:34:56Z' });
-    expect((await patchFrom({ 'module-1.0.0.jar': oldJar }, 'module-1.0.0.jar', restamped)).fetched).toBeLessThan(1.01);
+    // Every local header changes (about 200 small ranges, 13 requests): still a few percent.
+    expect((await patchFrom({ 'module-1.0.0.jar': oldJar }, 'module-1.0.0.jar', restamped)).fetched).toBeLessThan(0.05);
   }, 120_000);
 });

@@ -12,7 +12,7 @@ function target(...chunks: Array<[string, number]>): BlockIndex {
     offset += length;
     return chunk;
   });
-  return { params: DEFAULT_CHUNK_PARAMS, size: offset, chunks: indexed };
+  return { params: DEFAULT_CHUNK_PARAMS, segmentation: 'plain', hashBytes: 32, size: offset, chunks: indexed };
 }
 
 // Local chunks: name → [source, offset].
@@ -136,5 +136,23 @@ describe('planDelta', () => {
     const two = target(['b', 5], ['a', 10]).chunks;
     expect(localChunkMap([one, two])).toEqual(local({ a: [0, 0], b: [0, 10] }));
     expect(localChunkMap([two, one])).toEqual(local({ b: [0, 0], a: [0, 5] }));
+  });
+
+  it('a jar rebuilt with new timestamps (every local header changed) stays differential under the default limits', () => {
+    // 200 entries: a 54-byte header that changed, then an unchanged 25 KiB body; then a changed 17 KiB directory.
+    const chunks: Array<[string, number]> = [];
+    const found: Record<string, [number, number]> = {};
+    for (let entry = 0; entry < 200; entry += 1) {
+      chunks.push([`header${entry}`, 54], [`body${entry}`, 25_000]);
+      found[`body${entry}`] = [0, entry * 25_100];
+    }
+    chunks.push(['directory', 17_000]);
+    const plan = planDelta(target(...chunks), local(found));
+    expect(plan.kind).toBe('delta');
+    if (plan.kind !== 'delta') return;
+    // 201 ranges in 13 requests of at most 16: no body is fetched to stay under the cap.
+    expect(plan.requests.length).toBe(13);
+    expect(plan.requests.every((request) => request.length <= 16)).toBe(true);
+    expect(plan.fetchBytes).toBe(200 * 54 + 17_000);
   });
 });
