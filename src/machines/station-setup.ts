@@ -118,7 +118,9 @@ export const stationSetup = setup({
     enterRollback: assign(({ context }, phase: RollbackPhase) => ({
       upgrade: withUpgrade(context, { rollbackPhase: phase }),
     })),
+    // A restore from the backup undid whatever this run had changed in lib/: only the restored files are on disk.
     recordRollback: assign(({ context }, output: RollbackOutput) => ({
+      ...(output.restored.length > 0 ? { patched: [], removed: [], rolledBack: output.restored } : {}),
       installedVersion: output.installedVersion,
       upgrade: null,
       warnings: [...context.warnings, ...(output.warnings ?? [])],

@@ -78,3 +78,30 @@ describe('bytesFetched of a failed run', () => {
     expect(failed.json?.['bytesFetched']).toBe(2 * size);
   });
 });
+
+describe('what a failed upgrade says is on disk', () => {
+  it('an apply that fails midway (30) and is rolled back lists nothing as patched and names what the rollback restored', async () => {
+    const staged = await run('upgrade');
+    expect(staged.code, staged.stdout + staged.stderr).toBe(10);
+    // The apply goes in name order: every jar is moved into lib/ before the last staged file is found missing.
+    await fs.rm(path.join(client, '.upgrade', 'staging', 'upgrade', NEW, 'lib', 'sql', NEW, 'initial_db_scripts.sql'));
+    const failed = await run('start');
+    expect(failed.code, failed.stdout + failed.stderr).toBe(30);
+    expect(failed.json).toMatchObject({ state: 'failed', installedVersion: OLD, patched: [], removed: [], error: { code: 'UPGRADE_FAILED' } });
+    const rolledBack = failed.json?.['rolledBack'] as string[];
+    // The jars moved in were put back (the new-only ones removed); the deletes had not begun, so only-in-old.jar never left.
+    const moved = ['feature-1.2.0.jar', 'lib-0.jar', 'lib-1.jar', 'lib-2.jar', 'lib-3.jar', 'registration-client-1.2.0.jar', 'registration-services-1.2.0.jar', 'sql/1.1.0/initial_db_scripts.sql', 'sql/1.1.0/rollback_scripts.sql'];
+    expect([...rolledBack].sort()).toEqual(['MANIFEST.MF', ...moved.map((name) => `lib/${name}`)].sort());
+    expect(await checkInstalled(client, world, OLD)).toEqual([]);
+  });
+
+  it('the operator rollback names what it restored; nothing is listed as patched', async () => {
+    expect((await run('upgrade', ['--keep-backups', '1'])).code).toBe(10);
+    expect((await run('start', ['--keep-backups', '1'])).code).toBe(0);
+    const back = await run('rollback');
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    expect(back.json).toMatchObject({ state: 'ready', installedVersion: OLD, patched: [] });
+    expect(back.json?.['rolledBack']).toEqual(expect.arrayContaining(['lib/lib-0.jar', 'lib/feature-1.2.0.jar', 'MANIFEST.MF']));
+    expect(await checkInstalled(client, world, OLD)).toEqual([]);
+  });
+});
