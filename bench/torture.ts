@@ -1,4 +1,4 @@
-// `npm run torture [-- --seed N --iterations N --server node|nginx|both --workers N --json]`:
+// `npm run torture [-- --seed N --iterations N --server node|nginx|both --workers N --hang-budget S --json]`:
 // hundreds of SIGKILLs of `start`, `upgrade` and `rollback` at random instants and right after
 // transitions, with the station's invariants checked after every run (test/reliability/torture).
 // Exit 0 when no invariant was violated, 1 otherwise.
@@ -12,6 +12,7 @@ const { values } = parseArgs({
     server: { type: 'string', default: 'both' },
     workers: { type: 'string', default: '2' },
     size: { type: 'string', default: String(192 * 1024) },
+    'hang-budget': { type: 'string', default: '120' },
     json: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
   },
@@ -30,6 +31,7 @@ const seed = whole('seed', values.seed, 0);
 const iterations = whole('iterations', values.iterations, 1);
 const workers = whole('workers', values.workers, 1);
 const size = whole('size', values.size, 1024);
+const hangBudgetMs = whole('hang-budget', values['hang-budget'], 1) * 1000;
 const servers = values.server === 'both' ? (['node', 'nginx'] as const) : values.server === 'nginx' ? (['nginx'] as const) : (['node'] as const);
 if (!['node', 'nginx', 'both'].includes(values.server)) {
   process.stderr.write(`--server: expected node, nginx or both, got ${values.server}\n`);
@@ -62,7 +64,7 @@ const reports: TortureReport[] = [];
 for (const server of servers) {
   const share = Math.ceil(iterations / servers.length);
   log(`${server}: ${share} kills, seed ${seed}, ${workers} worker(s)`);
-  reports.push(await runTorture({ seed, kills: share, server, workers, size, log }));
+  reports.push(await runTorture({ seed, kills: share, server, workers, size, hangBudgetMs, log }));
 }
 if (values.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
 else process.stdout.write(`${reports.map(summary).join('\n\n')}\n`);

@@ -171,6 +171,23 @@ export function classifyError(error: unknown, stepCode: ErrorCode): ErrorInfo {
     : { code: stepCode, message: info.message, details: info.details };
 }
 
+// Bytes a step had fetched when it failed: carried beside the error (not in its JSON) so the run
+// result reports what was really downloaded, not 0.
+const fetchedBeforeFailing = new WeakMap<object, number>();
+
+/** Records on a thrown value the bytes its step fetched before failing (the larger count wins); returns it. */
+export function noteBytesFetched<T>(error: T, bytes: number): T {
+  if (typeof error === 'object' && error !== null && bytes > 0) {
+    fetchedBeforeFailing.set(error, Math.max(bytes, fetchedBeforeFailing.get(error) ?? 0));
+  }
+  return error;
+}
+
+/** The bytes noted on a thrown value by noteBytesFetched, else 0. */
+export function bytesFetchedBefore(error: unknown): number {
+  return typeof error === 'object' && error !== null ? (fetchedBeforeFailing.get(error) ?? 0) : 0;
+}
+
 /** Removes user:password@ from a URL so it can be logged or shown. */
 export function redactUrl(url: string): string {
   try {

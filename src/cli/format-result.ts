@@ -15,7 +15,10 @@ export function formatResult(result: RunResult): string[] {
   if (result.patched.length > 0) {
     const reused = result.bytesReused > 0 ? `, ${bytes(result.bytesReused)} reused from the station` : '';
     lines.push(`patched ${result.patched.length} file(s), ${bytes(result.bytesFetched)} downloaded${reused}: ${result.patched.join(', ')}`);
+  } else if (result.bytesFetched > 0) {
+    lines.push(`${bytes(result.bytesFetched)} downloaded`);
   }
+  if (result.rolledBack.length > 0) lines.push(`rolled back: ${result.rolledBack.length} file(s) restored from the backup: ${result.rolledBack.join(', ')}`);
   if (result.removed.length > 0) lines.push(`removed ${result.removed.length} file(s) not in the manifest: ${result.removed.join(', ')}`);
   for (const warning of result.warnings) lines.push(`warning: ${warning}`);
   if (result.error !== null) {

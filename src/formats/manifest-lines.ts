@@ -17,21 +17,25 @@ export interface PhysicalLine {
 
 /** Splits bytes at CRLF, LF or a lone CR (the jar spec's newline); a last line without a break is kept. */
 export function splitPhysicalLines(bytes: Uint8Array): PhysicalLine[] {
-  const lines: PhysicalLine[] = [];
+  return [...physicalLines(bytes)];
+}
+
+/** The physical lines one at a time, so a 50 000-section manifest is never held as a list of lines. */
+export function* physicalLines(bytes: Uint8Array): Generator<PhysicalLine> {
   let start = 0;
   let index = 0;
+  let line = 0;
   while (index < bytes.length) {
     const byte = bytes[index];
     if (byte === LF || byte === CR) {
-      lines.push({ bytes: bytes.subarray(start, index), line: lines.length + 1 });
+      yield { bytes: bytes.subarray(start, index), line: (line += 1) };
       index += byte === CR && bytes[index + 1] === LF ? 2 : 1;
       start = index;
     } else {
       index += 1;
     }
   }
-  if (start < bytes.length) lines.push({ bytes: bytes.subarray(start), line: lines.length + 1 });
-  return lines;
+  if (start < bytes.length) yield { bytes: bytes.subarray(start), line: line + 1 };
 }
 
 /** True for a continuation line (it starts with one space). */

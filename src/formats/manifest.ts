@@ -7,7 +7,7 @@ import {
   MAX_LINE_BYTES,
   isContinuation,
   lineBreak,
-  splitPhysicalLines,
+  physicalLines,
   unwrappedLine,
   wrapLine,
   type PhysicalLine,
@@ -60,15 +60,30 @@ export function parseManifest(input: Uint8Array | string, source?: string): Mani
   if (looksLikeHtml(bytes)) {
     throw malformed('this looks like an HTML page, not a MANIFEST.MF (a captive portal, a proxy error or a wrong server URL answered)', 1, source);
   }
-  const [main = [], ...sections] = readSections(bytes, source);
-  // A NUL in a Name is an unsafe name (reported by readEntry); anywhere else the format is broken.
-  const nul = [main, ...sections].flat().find((header) => header.value.includes('\0') && !sameKey(header.key, NAME_KEY));
+  // Each section becomes an entry as soon as it is read: only the entries are kept (50 000 sections
+  // are 200 000 lines). Errors keep their precedence — a broken line anywhere, then a NUL anywhere,
+  // then the version, then the first bad section — so the first entry error waits for the end.
+  let main: Header[] | undefined;
+  let nul: Header | undefined;
+  let entryError: { error: unknown } | undefined;
+  const entries: ManifestEntry[] = [];
+  const firstLineOf = new Map<string, number>();
+  readSections(bytes, source, (section) => {
+    // A NUL in a Name is an unsafe name (reported by readEntry); anywhere else the format is broken.
+    nul ??= section.find((header) => header.value.includes('\0') && !sameKey(header.key, NAME_KEY));
+    if (main === undefined) main = section;
+    else if (entryError === undefined) {
+      try {
+        entries.push(readUniqueEntry(section, firstLineOf, source));
+      } catch (error) {
+        entryError = { error };
+      }
+    }
+  });
   if (nul !== undefined) throw malformed(`value of ${nul.key} contains NUL`, nul.line, source);
-  return {
-    version: readVersion(main, source),
-    mainAttributes: main.map((header) => [header.key, header.value]),
-    entries: readEntries(sections, source),
-  };
+  const version = readVersion(main ?? [], source);
+  if (entryError !== undefined) throw entryError.error;
+  return { version, mainAttributes: (main ?? []).map((header) => [header.key, header.value]), entries };
 }
 
 /** Writes a manifest byte for byte as java.util.jar.Manifest.write does (CRLF, 72-byte lines); FormatError if it cannot. */
@@ -122,36 +137,36 @@ export function manifestHashes(manifest: Manifest): Map<string, string> {
   return new Map(manifest.entries.map((entry) => [entry.name, entry.hash]));
 }
 
-/** Groups lines into sections of headers; blank lines separate sections, the first is the main one. */
-function readSections(bytes: Uint8Array, source: string | undefined): Header[][] {
-  const sections: Header[][] = [[]];
-  let current: Header[] | undefined = sections[0];
+/** Groups lines into sections of headers, handed over one by one; blank lines separate sections, the first is the main one. */
+function readSections(bytes: Uint8Array, source: string | undefined, onSection: (section: Header[]) => void): void {
+  let current: Header[] | undefined = [];
   let header: PhysicalLine[] = [];
   const finishHeader = (): void => {
     if (header.length > 0 && current !== undefined) current.push(toHeader(header, source));
     header = [];
   };
-  for (const line of splitPhysicalLines(bytes)) {
+  const finishSection = (): void => {
+    if (current !== undefined) onSection(current);
+    current = undefined;
+  };
+  for (const line of physicalLines(bytes)) {
     if (line.bytes.length > MAX_LINE_BYTES) {
       throw malformed(`line is ${line.bytes.length} bytes long, over the limit of ${MAX_LINE_BYTES}`, line.line, source);
     }
     if (line.bytes.length === 0) {
       finishHeader();
-      current = undefined;
+      finishSection();
     } else if (isContinuation(line)) {
       if (header.length === 0) throw malformed('continuation line with no line before it', line.line, source);
       header.push(line);
     } else {
       finishHeader();
-      if (current === undefined) {
-        current = [];
-        sections.push(current);
-      }
+      current ??= [];
       header = [line];
     }
   }
   finishHeader();
-  return sections;
+  finishSection();
 }
 
 /** The Manifest-Version of the main section, which must not hold a Name. */
@@ -166,19 +181,16 @@ function readVersion(main: Header[], source: string | undefined): string {
   return versionHeader.value;
 }
 
-/** The named sections as entries, each name once. */
-function readEntries(sections: Header[][], source: string | undefined): ManifestEntry[] {
-  const firstLineOf = new Map<string, number>();
-  return sections.map((section) => {
-    const entry = readEntry(section, source);
-    const nameLine = section[0]?.line ?? 0;
-    const earlier = firstLineOf.get(entry.name);
-    if (earlier !== undefined) {
-      throw malformed(`duplicate Name ${JSON.stringify(entry.name)} (first at line ${earlier})`, nameLine, source);
-    }
-    firstLineOf.set(entry.name, nameLine);
-    return entry;
-  });
+/** A named section as an entry; its name must not have appeared before. */
+function readUniqueEntry(section: Header[], firstLineOf: Map<string, number>, source: string | undefined): ManifestEntry {
+  const entry = readEntry(section, source);
+  const nameLine = section[0]?.line ?? 0;
+  const earlier = firstLineOf.get(entry.name);
+  if (earlier !== undefined) {
+    throw malformed(`duplicate Name ${JSON.stringify(entry.name)} (first at line ${earlier})`, nameLine, source);
+  }
+  firstLineOf.set(entry.name, nameLine);
+  return entry;
 }
 
 /** Joins a header line and its continuation lines (as bytes, as Java does) into one attribute. */
@@ -191,7 +203,8 @@ function toHeader(lines: PhysicalLine[], source: string | undefined): Header {
   if (!ATTRIBUTE_NAME.test(key)) {
     throw malformed(`invalid attribute name ${JSON.stringify(key)} (letters, digits, - and _, at most 70)`, first.line, source);
   }
-  const valueBytes = Buffer.concat([first.bytes.subarray(colon + 2), ...continuations.map((line) => line.bytes.subarray(1))]);
+  const rest = first.bytes.subarray(colon + 2);
+  const valueBytes = continuations.length === 0 ? rest : Buffer.concat([rest, ...continuations.map((line) => line.bytes.subarray(1))]);
   return { key, value: decode(valueBytes, first.line, source), line: first.line };
 }
 
@@ -260,9 +273,12 @@ function sameKey(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
+// One decoder for every header: a fatal decoder is reset by each whole (non-streaming) decode.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 function decode(bytes: Uint8Array, line: number, source: string | undefined): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    return UTF8.decode(bytes);
   } catch (cause) {
     throw malformed('not valid UTF-8', line, source, cause);
   }

@@ -13,8 +13,11 @@ export interface RunResult {
   upgradeAvailable: boolean;
   restartRequired: boolean;
   online: boolean | null;
+  /** Files this run changed in lib/ and left there (a rollback's restore empties it). */
   patched: string[];
   removed: string[];
+  /** Files a rollback of this run restored from the backup: `lib/…`, `bin/…`, `MANIFEST.MF`, `db/…`. */
+  rolledBack: string[];
   bytesFetched: number;
   /** Bytes of new files taken from files already on the station (differential downloads, DESIGN §13). */
   bytesReused: number;
@@ -46,6 +49,7 @@ export function describeResult(command: string, state: string, context: StationC
     online: context.online,
     patched: context.patched,
     removed: context.removed,
+    rolledBack: context.rolledBack ?? [],
     bytesFetched: context.bytesFetched,
     bytesReused: context.bytesReused ?? 0,
     warnings: context.warnings,

@@ -48,6 +48,8 @@ export interface StationContext extends LaunchParams {
   verify: VerifyOutput | null;
   patched: string[];
   removed: string[];
+  /** What a rollback of this run restored from the backup (`lib/…`, `bin/…`, `MANIFEST.MF`, `db/…`); absent in older snapshots. */
+  rolledBack?: string[];
   bytesFetched: number;
   /** Bytes taken from files already on the station instead of fetched; absent in snapshots from before differential downloads. */
   bytesReused?: number;
@@ -71,6 +73,7 @@ export function initialContext(params: LaunchParams, upgrade: UpgradeContext | n
     verify: null,
     patched: [],
     removed: [],
+    rolledBack: [],
     bytesFetched: 0,
     bytesReused: 0,
     latestVersion: upgrade?.targetVersion ?? null,

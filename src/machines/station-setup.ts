@@ -1,7 +1,7 @@
 // The station machine's vocabulary (DESIGN §5): its types, the actors it invokes by name, and the
 // guards and actions it decides with — all pure. The states that use them are in station-machine.ts.
 import { assign, setup } from 'xstate';
-import type { ErrorCode } from '../errors.js';
+import { bytesFetchedBefore, type ErrorCode } from '../errors.js';
 import { describeRollout } from '../rollout/decide-rollout.js';
 import {
   classifyError,
@@ -136,7 +136,9 @@ export const stationSetup = setup({
     enterRollback: assign(({ context }, phase: RollbackPhase) => ({
       upgrade: withUpgrade(context, { rollbackPhase: phase }),
     })),
+    // A restore from the backup undid whatever this run had changed in lib/: only the restored files are on disk.
     recordRollback: assign(({ context }, output: RollbackOutput) => ({
+      ...(output.restored.length > 0 ? { patched: [], removed: [], rolledBack: output.restored } : {}),
       installedVersion: output.installedVersion,
       upgrade: null,
       warnings: [...context.warnings, ...(output.warnings ?? [])],
@@ -172,7 +174,11 @@ export const stationSetup = setup({
         message: `offline and lib/ does not match MANIFEST.MF ${verify.version} (${describeDamage(verify)}); nothing was deleted — connect to the upgrade server and run start again`,
       },
     })),
-    fail: assign((_, params: { error: unknown; code: ErrorCode }) => ({ error: classifyError(params.error, params.code) })),
+    // A step that fetched before failing says so: the result's bytesFetched is what really came over the network.
+    fail: assign(({ context }, params: { error: unknown; code: ErrorCode }) => ({
+      error: classifyError(params.error, params.code),
+      bytesFetched: context.bytesFetched + bytesFetchedBefore(params.error),
+    })),
     failRollback: assign(({ context }, { error }: { error: unknown }) => {
       const info = classifyError(error, 'ROLLBACK_FAILED');
       if (info.code === 'NO_BACKUP') return { error: info };

@@ -54,6 +54,7 @@ export function summarizeContext(context: StationContext): Record<string, unknow
           },
     patched: context.patched,
     removed: context.removed,
+    rolledBack: context.rolledBack ?? [],
     bytesFetched: context.bytesFetched,
     bytesReused: context.bytesReused ?? 0,
     error: context.error,

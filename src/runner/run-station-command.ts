@@ -61,6 +61,7 @@ function restingResult(command: string, state: string, error: ErrorInfo | null, 
     online: null,
     patched: [],
     removed: [],
+    rolledBack: [],
     bytesFetched: 0,
     bytesReused: 0,
     warnings: [],
@@ -162,8 +163,8 @@ export async function runStationCommand(command: CycleCommand, options: StationC
   const pool = createOnDemandHashPool();
   let known: string | null = null;
   try {
-    const installed = await readLocalManifest(config.clientDir);
-    const installedVersion = installed.manifest.version;
+    // Only the version is kept: the services read the manifest again, and 50 000 entries held twice is memory for nothing.
+    const installedVersion = (await readLocalManifest(config.clientDir)).manifest.version;
     known = installedVersion;
     if (config.environment.toUpperCase() === 'LOCAL') {
       logger.warn('environment=LOCAL: validation and patching skipped, as in MOSIP');

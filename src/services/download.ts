@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Got, PlainResponse } from 'got';
-import { NetworkError, UpgradeError, redactUrl } from '../errors.js';
+import { NetworkError, noteBytesFetched, UpgradeError, redactUrl } from '../errors.js';
 import { downloadFailed, hashMismatch, localIoError } from './download-errors.js';
 import { assertRoom, diskFull, fileDeadline, isDiskFull, SPACE_CHECK_EVERY, tooLarge, type DownloadLimits } from './download-limits.js';
 import { commit, discardPart, fsyncFolders, hashIfSized, hashPrefix, readMeta, sizeOf, strongEtag, writeMeta } from './part-file.js';
@@ -61,6 +61,13 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   /** Size limit without a known size, free-space reserve, per-file deadline. */
   limits?: DownloadLimits;
+  /** Counts every body byte received, as it arrives (so a failed step still knows what it fetched). */
+  meter?: ByteMeter;
+}
+
+/** A running count of body bytes received over the network, shared by the downloads of one step. */
+export interface ByteMeter {
+  fetched: number;
 }
 
 /** Options of downloadAll: those of downloadFile plus the pool size. */
@@ -155,7 +162,10 @@ async function fetchWithRetries(state: Attempt): Promise<void> {
   }
 }
 
-/** Downloads every job with at most `concurrency` at once; the first failure stops the rest and is thrown. */
+/**
+ * Downloads every job with at most `concurrency` at once; the first failure stops the rest and is
+ * thrown, noting the bytes all of them had fetched (noteBytesFetched).
+ */
 export async function downloadAll(client: Got, jobs: DownloadJob[], options: DownloadAllOptions): Promise<DownloadResult[]> {
   const concurrency = options.concurrency ?? 4;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be an integer ≥ 1, got ${concurrency}`);
@@ -164,6 +174,7 @@ export async function downloadAll(client: Got, jobs: DownloadJob[], options: Dow
   options.signal?.throwIfAborted();
   const controller = new AbortController();
   const signal = options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal]);
+  const meter = options.meter ?? { fetched: 0 };
   const results: DownloadResult[] = [];
   const report = options.onProgress;
   if (report !== undefined) options = { ...options, onProgress: (progress) => report({ ...progress, files: jobs.length }) };
@@ -172,7 +183,7 @@ export async function downloadAll(client: Got, jobs: DownloadJob[], options: Dow
   const worker = async (): Promise<void> => {
     for (let index = next++; index < jobs.length && failure === undefined; index = next++) {
       try {
-        const result = await (options.download ?? downloadFile)(client, jobs[index] as DownloadJob, { ...options, signal });
+        const result = await (options.download ?? downloadFile)(client, jobs[index] as DownloadJob, { ...options, signal, meter });
         results[index] = result;
         options.onFileDone?.(result);
       } catch (error) {
@@ -184,7 +195,7 @@ export async function downloadAll(client: Got, jobs: DownloadJob[], options: Dow
   };
   // Wait for every worker, so no file is still being written when the caller moves on.
   await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
-  if (failure !== undefined) throw failure.error;
+  if (failure !== undefined) throw noteBytesFetched(failure.error, meter.fetched);
   await fsyncFolders(results.filter((result) => !result.alreadyPresent).map((result) => result.finalPath));
   return results;
 }
@@ -254,6 +265,7 @@ async function attemptOnce(state: Attempt): Promise<{ hash: string; size: number
         hash.update(bytes);
         size += bytes.length;
         state.fetched += bytes.length;
+        if (options.meter !== undefined) options.meter.fetched += bytes.length;
         // A server that sends more than promised is wrong: stop before filling the disk.
         if (job.expectedSize !== undefined && size > job.expectedSize) throw new CorruptDownload(hash.copy().digest('hex').toUpperCase(), size);
         if (limit !== undefined && size > limit) throw tooLarge(job.label, job.url, size, limit, false);

@@ -25,16 +25,20 @@ interface Job {
 
 /** Starts a pool of `size` hashing threads (default: one per core). */
 export function createHashPool(size = os.availableParallelism()): HashPool {
-  const queue: Job[] = [];
+  const queue: Array<Job | undefined> = [];
   const idle: Worker[] = [];
   const running = new Map<Worker, Job>();
   const workers: Worker[] = [];
   let nextId = 0;
 
+  let head = 0; // queue.shift() moves the whole array: a head index keeps a long queue linear
   const pump = () => {
-    while (idle.length > 0 && queue.length > 0) {
+    while (idle.length > 0 && head < queue.length) {
       const worker = idle.pop() as Worker;
-      const job = queue.shift() as Job;
+      const job = queue[head] as Job;
+      queue[head] = undefined;
+      head += 1;
+      if (head === queue.length) queue.length = head = 0;
       running.set(worker, job);
       worker.postMessage({ id: job.id, file: job.file });
     }

@@ -4,11 +4,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Got } from 'got';
-import { UpgradeError } from '../errors.js';
+import { noteBytesFetched, UpgradeError } from '../errors.js';
 import type { Manifest } from '../formats/manifest.js';
 import type { PatchOutput } from '../machines/station-services.js';
 import { deltaDownload } from './delta/local-sources.js';
-import { downloadAll, type DownloadJob, type DownloadProgress } from './download.js';
+import { downloadAll, type ByteMeter, type DownloadJob, type DownloadProgress } from './download.js';
 import type { DownloadLimits } from './download-limits.js';
 import { fsyncFolders } from './part-file.js';
 import type { HashPool } from './hash-pool.js';
@@ -82,8 +82,22 @@ export function withSize(size: number | undefined): { expectedSize?: number } {
   return size === undefined ? {} : { expectedSize: size };
 }
 
-/** Downloads, verifies and applies the patch; returns what changed in lib/. */
+/** Downloads, verifies and applies the patch; returns what changed in lib/. A failure notes the bytes it had fetched. */
 export async function patchLib(
+  input: { missing: string[]; mismatched: string[]; unknown: string[] },
+  manifest: Manifest,
+  deps: PatchDeps,
+): Promise<PatchOutput> {
+  const meter: ByteMeter = { fetched: 0 };
+  try {
+    return await patchWith(meter, input, manifest, deps);
+  } catch (error) {
+    throw noteBytesFetched(error, meter.fetched);
+  }
+}
+
+async function patchWith(
+  meter: ByteMeter,
   input: { missing: string[]; mismatched: string[]; unknown: string[] },
   manifest: Manifest,
   deps: PatchDeps,
@@ -96,6 +110,7 @@ export async function patchLib(
     files: jobs.map((job) => job.label),
   });
   const results = await downloadAll(deps.client, jobs, {
+    meter,
     concurrency: deps.concurrency,
     retry: deps.retry,
     onProgress: deps.onProgress,

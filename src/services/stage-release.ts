@@ -3,12 +3,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Got } from 'got';
-import { FormatError, redactUrl } from '../errors.js';
+import { FormatError, noteBytesFetched, redactUrl } from '../errors.js';
 import { parseManifest } from '../formats/manifest.js';
 import type { StageOutput, UpgradeStepInput } from '../machines/station-services.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { deltaDownload } from './delta/local-sources.js';
-import { downloadAll, type DownloadProgress } from './download.js';
+import { downloadAll, type ByteMeter, type DownloadProgress } from './download.js';
 import type { DownloadLimits } from './download-limits.js';
 import { assertNoSymlinkedFolders, resolveInLib } from './lib-paths.js';
 import { readLocalManifest } from './local-manifest.js';
@@ -59,8 +59,17 @@ export interface StageDeps {
   limits?: DownloadLimits;
 }
 
-/** Downloads and verifies the new release into staging; idempotent and resumable. */
+/** Downloads and verifies the new release into staging; idempotent and resumable. A failure notes the bytes it had fetched. */
 export async function stageRelease(deps: StageDeps, input: UpgradeStepInput): Promise<StageOutput> {
+  const meter: ByteMeter = { fetched: 0 };
+  try {
+    return await stageWith(meter, deps, input);
+  } catch (error) {
+    throw noteBytesFetched(error, meter.fetched);
+  }
+}
+
+async function stageWith(meter: ByteMeter, deps: StageDeps, input: UpgradeStepInput): Promise<StageOutput> {
   const dir = stagedReleaseDir(deps.upgradeDir, input.targetVersion);
   const marker = await readStagedMarker(dir);
   if (marker !== null && marker.cycleId === input.cycleId && marker.version === input.targetVersion) {
@@ -91,6 +100,7 @@ export async function stageRelease(deps: StageDeps, input: UpgradeStepInput): Pr
   }
   deps.logger.info(`staging ${input.targetVersion}: ${jobs.length} new or changed file(s) of ${next.entries.length}`);
   const results = await downloadAll(deps.client, jobs, {
+    meter,
     concurrency: deps.concurrency,
     retry: deps.retry,
     onProgress: deps.onProgress,

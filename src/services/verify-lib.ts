@@ -1,9 +1,14 @@
 // Verifies lib/ against a manifest: hashes every listed file on all cores and lists what is
 // missing, changed, or not in the manifest. Reads only; never changes a file.
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { Manifest } from '../formats/manifest.js';
+import { eachLimited } from './each-limited.js';
 import type { HashPool } from './hash-pool.js';
 import { listLibFiles, resolveInLib, symlinkedFolderOn } from './lib-paths.js';
+
+/** Files checked at once: enough to keep every hashing thread busy, few enough that 50 000 files are not 50 000 pending stats. */
+const IN_FLIGHT = 64;
 
 /** What verify found. */
 export interface LibFindings {
@@ -20,10 +25,18 @@ export async function verifyLib(libDir: string, manifest: Manifest, pool: HashPo
   const missing: string[] = [];
   const mismatched: string[] = [];
   let totalBytes = 0;
-  const checks = manifest.entries.map(async (entry) => {
+  // The folders on the way are the same for every file of a folder: checked once per folder.
+  const folders = new Map<string, Promise<string | undefined>>();
+  const linkedFolderOf = (file: string): Promise<string | undefined> => {
+    const folder = path.dirname(file);
+    let known = folders.get(folder);
+    if (known === undefined) folders.set(folder, (known = symlinkedFolderOn(libDir, file)));
+    return known;
+  };
+  await eachLimited(manifest.entries, IN_FLIGHT, async (entry) => {
     const file = resolveInLib(libDir, entry.name);
     // A folder on the way that is a symlink leads elsewhere: what is there is not lib/ and is replaced.
-    if ((await symlinkedFolderOn(libDir, file)) !== undefined) {
+    if ((await linkedFolderOf(file)) !== undefined) {
       mismatched.push(entry.name);
       return;
     }
@@ -46,7 +59,6 @@ export async function verifyLib(libDir: string, manifest: Manifest, pool: HashPo
     totalBytes += digest.size;
     if (digest.hash !== entry.hash.toUpperCase()) mismatched.push(entry.name);
   });
-  await Promise.all(checks);
   const listed = new Set(manifest.entries.map((entry) => entry.name));
   const unknown = (await listLibFiles(libDir)).filter((name) => !listed.has(name));
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, waitFor, type SnapshotFrom } from 'xstate';
-import { FormatError, NetworkError } from '../../src/errors.js';
+import { FormatError, NetworkError, noteBytesFetched } from '../../src/errors.js';
 import { describeResult } from '../../src/machines/run-result.js';
 import { isResting, stationMachine, type LaunchParams } from '../../src/machines/station-machine.js';
 import { createStationActors, type StationServices, type VerifyOutput } from '../../src/machines/station-services.js';
@@ -74,6 +74,30 @@ describe('station machine: the startup cycle with fake services', () => {
     expect(result.error?.code).toBe('OFFLINE_FILES_BAD');
     expect(result.error?.message).toContain('a.jar');
     expect(result.patched).toEqual([]);
+  });
+
+  it('a patch that fails after fetching reports the bytes it fetched (noted on its error), not 0', async () => {
+    const { states, result } = await run(
+      fakes({
+        verifyFiles: () => Promise.resolve(damaged),
+        patchFiles: () => Promise.reject(noteBytesFetched(new NetworkError('DOWNLOAD_FAILED', 'reset'), 123_456)),
+      }),
+    );
+    expect(states).toEqual(['probing', 'manifest', 'verify', 'patch', 'failed']);
+    expect(result).toMatchObject({ exitCode: 21, bytesFetched: 123_456, patched: [], error: { code: 'PATCH_DOWNLOAD_FAILED' } });
+  });
+
+  it('a staging that fails after fetching adds its bytes to the repair done before it', async () => {
+    const { states, result } = await run(
+      fakes({
+        verifyFiles: () => Promise.resolve(damaged),
+        checkUpgrade: () => Promise.resolve({ latestVersion: '1.3.0', comparison: 1 }),
+        stageRelease: () => Promise.reject(noteBytesFetched(new Error('EIO'), 1_000)),
+      }),
+      { ...launch, command: 'upgrade' },
+    );
+    expect(states.at(-1)).toBe('failed');
+    expect(result).toMatchObject({ exitCode: 21, bytesFetched: 1_020, patched: ['a.jar', 'b.jar'], error: { code: 'PATCH_DOWNLOAD_FAILED' } });
   });
 
   it('--offline skips the probe entirely', async () => {

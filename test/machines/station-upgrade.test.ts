@@ -121,9 +121,16 @@ describe('station machine: the version upgrade', () => {
 
   it('apply failure: lib/ restored from the backup, installed version back to the old one', async () => {
     const staged = await launch(fakes(), params('upgrade', 'c'));
-    const run = await launch(fakes({ applyStaged: () => Promise.reject(new Error('EACCES: lib/a.jar')) }), params('start'), staged.persisted);
+    const run = await launch(
+      fakes({
+        applyStaged: () => Promise.reject(new Error('EACCES: lib/a.jar')),
+        rollbackStation: (input) => Promise.resolve({ installedVersion: input.fromVersion, restored: ['lib/a.jar', 'MANIFEST.MF'] }),
+      }),
+      params('start'),
+      staged.persisted,
+    );
     expect(run.states).toEqual(['staged', 'restarting', 'rollback', 'failed']);
-    expect(run.result).toMatchObject({ exitCode: 30, installedVersion: '1.2.0', error: { code: 'UPGRADE_FAILED' } });
+    expect(run.result).toMatchObject({ exitCode: 30, installedVersion: '1.2.0', error: { code: 'UPGRADE_FAILED' }, patched: [], rolledBack: ['lib/a.jar', 'MANIFEST.MF'] });
   });
 
   it('DB script failure: exit 30, and the next launch retries the scripts (not a fresh cycle)', async () => {

@@ -130,7 +130,7 @@ async function fetchIndex(client: Got, delta: DeltaSource, counted: { fetched: n
   const { body } = await fetchBytes(client, delta.indexUrl, { maxBytes: 16 * 1024 * 1024, retry: options.retry, ...(options.signal && { signal: options.signal }) }).catch((error: unknown) => {
     throw new WholeFile(`block index unavailable (${error instanceof Error ? error.message : String(error)})`);
   });
-  counted.fetched += body.length;
+  tally(counted, options, body.length);
   const actual = createHash('sha256').update(body).digest('hex').toUpperCase();
   if (actual !== delta.indexSha256.toUpperCase()) throw new WholeFile(`block index SHA-256 ${actual} is not the manifest's ${delta.indexSha256}`);
   try {
@@ -176,7 +176,7 @@ async function writePart(
       } else {
         if (!received.has(step.start)) {
           const ranges = requests[next++] ?? [];
-          const answer = await fetchRanges(client, job.url, ranges, index.size, (count) => (counted.fetched += count), options.signal);
+          const answer = await fetchRanges(client, job.url, ranges, index.size, (count) => tally(counted, options, count), options.signal);
           received = new Map(answer.map((range) => [range.start, range.bytes]));
         }
         bytes = received.get(step.start) ?? Buffer.alloc(0);
@@ -193,6 +193,12 @@ async function writePart(
   const actual = whole.digest('hex').toUpperCase();
   if (actual !== job.expectedSha256.toUpperCase()) throw new WholeFile(`assembled file has SHA-256 ${actual}, not the manifest's ${job.expectedSha256.toUpperCase()}`);
   await commit(job);
+}
+
+// Bytes received for this file, and for the step's meter (a failed step still reports them).
+function tally(counted: { fetched: number }, options: DownloadOptions, bytes: number): void {
+  counted.fetched += bytes;
+  if (options.meter !== undefined) options.meter.fetched += bytes;
 }
 
 // Fetched bytes are checked chunk by chunk: a server file that changed under us stops the assembly early.

@@ -1,6 +1,6 @@
 // The cycles the torture runner drives a station through, each a list of commands that must end
 // with a given exit code, and what lib/ may hold at any instant meanwhile.
-import { promises as fs } from 'node:fs';
+import { promises as fs, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { bytesFor, sha256 } from '../../helpers/station.js';
 import { allowedFrom, type AllowedFiles } from '../helpers/invariants.js';
@@ -8,12 +8,14 @@ import type { Random } from '../helpers/prng.js';
 import { NEW, OLD, type World } from '../helpers/world.js';
 
 /** Names of the cycles. */
-export type CycleName = 'patch' | 'upgrade' | 'rollback' | 'abandon';
+export type CycleName = 'patch' | 'upgrade' | 'rollback' | 'abandon' | 'diskfull';
 
 /** One command of a cycle and the exit code its uninterrupted run must give. */
 export interface CycleStep {
   command: 'start' | 'upgrade' | 'rollback';
   exit: number;
+  /** Extra flags of this command's runs. */
+  args?: string[];
 }
 
 /** A cycle ready to run: its steps, what lib/ may hold meanwhile, and the version it ends at. */
@@ -29,7 +31,7 @@ export interface Cycle {
 
 /** Which cycles can start from a station at `installed`. */
 export function cyclesFrom(installed: string): CycleName[] {
-  return installed === OLD ? ['patch', 'upgrade', 'upgrade', 'abandon'] : ['patch', 'rollback'];
+  return installed === OLD ? ['patch', 'upgrade', 'upgrade', 'abandon', 'diskfull'] : ['patch', 'rollback', 'diskfull'];
 }
 
 /**
@@ -65,6 +67,25 @@ export async function prepareCycle(name: CycleName, client: string, installed: s
       const current = world.hashes[installed] ?? new Map<string, string>();
       const { damaged, note } = await damage(client, current, random);
       return { name, steps: [{ command: 'start', exit: 0 }], allowed: allowedFrom(current, damaged), versions: [installed], finalVersion: installed, note };
+    }
+    case 'diskfull': {
+      // "A full disk heals by itself": a damaged station whose disk has no room (a free-space reserve
+      // above what is free) fails its patch with 21; with room again, the next launch repairs it.
+      const current = world.hashes[installed] ?? new Map<string, string>();
+      const { damaged, note } = await damage(client, current, random);
+      const info = statfsSync(client);
+      const noRoom = String(info.bavail * info.bsize + 1024 ** 3);
+      return {
+        name,
+        steps: [
+          { command: 'start', exit: 21, args: ['--free-space-reserve', noRoom] },
+          { command: 'start', exit: 0 },
+        ],
+        allowed: allowedFrom(current, damaged),
+        versions: [installed],
+        finalVersion: installed,
+        note: `${note}; the first start finds the disk full`,
+      };
     }
     case 'upgrade':
       return {
