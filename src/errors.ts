@@ -12,6 +12,9 @@ export const EXIT = {
   locked: 40,
   usage: 64,
   badData: 65,
+  /** Stopped by a signal (the shell's 128 + n): Ctrl-C, a service stop. No error code: the next run resumes. */
+  interrupted: 130,
+  terminated: 143,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The executable: runs the CLI and exits with its code (DESIGN §7).
+import { EXIT } from '../errors.js';
 import { runCli } from './main.js';
 import { stopsCleanlyOn } from './until-signal.js';
 
@@ -14,7 +15,7 @@ for (const stream of [process.stdout, process.stderr]) {
 // Ctrl-C (SIGINT) or a service stop (SIGTERM) ends a station command at once with the shell's
 // convention, 130 or 143: its state is saved after every step, so the next run resumes. serve,
 // inspect and --inspect-wait listen for these signals themselves and stop cleanly with exit 0.
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, code] of [['SIGINT', EXIT.interrupted], ['SIGTERM', EXIT.terminated]] as const) {
   process.on(signal, () => {
     if (stopsCleanlyOn(signal)) return;
     process.stderr.write(`\ninterrupted by ${signal} (exit ${code}): every finished step is saved; run the command again to resume\n`);

@@ -35,19 +35,27 @@ export const PROPERTIES_FILES = ['mosip-application.properties', 'spring.propert
 
 const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];
 
-function invalid(key: string, raw: string, expected: string, where: string): ConfigError {
+function invalid(key: string, raw: string, expected: string, where: string, fix = ''): ConfigError {
   const value = redactUrl(raw); // a URL setting may carry user:password@
   return new ConfigError(
     'CONFIG_INVALID',
-    `invalid configuration: ${key} = '${value}' in ${where}; expected ${expected}`,
+    `invalid configuration: ${key} = '${value}' in ${where}; expected ${expected}${fix}`,
     { details: { key, value, expected, where } },
   );
 }
 
-function parseSetting(spec: SettingSpec<SettingValue>, key: string, raw: string, where: string): SettingValue {
+function parseSetting(spec: SettingSpec<SettingValue>, key: string, raw: string, where: string, fix = ''): SettingValue {
   const parsed = spec.parse(raw);
-  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) throw invalid(key, raw, parsed.expected, where);
+  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) throw invalid(key, raw, parsed.expected, where, fix);
   return parsed;
+}
+
+/**
+ * Where to fix a setting read from lib/: those files come with the release and the next patch
+ * replaces a local edit, so the fix that lasts is the release itself or a station-side override.
+ */
+export function overrideHint(spec: Pick<SettingSpec<SettingValue>, 'env' | 'flag'>): string {
+  return `; lib/ files come with the release (a local edit is undone by the next patch): fix the release, or override it on this station with ${spec.env} in the launcher's environment or --${spec.flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 async function readPropertiesFile(file: string): Promise<Map<string, string> | undefined> {
@@ -86,22 +94,33 @@ export async function loadConfig(input: LoadConfigInput): Promise<UpgraderConfig
   }
 
   const warnings: string[] = [];
+  // An invalid value in lib/ stops the run only when no later source overrides it: the override
+  // is what the error tells the operator to set, so it must work.
+  const overridable = new Map<SettingName, ConfigError>();
   for (const fileName of PROPERTIES_FILES) {
     const file = path.join(clientDir, 'lib', fileName);
-    let read: Array<[SettingName, SettingValue]>;
+    // A release file damaged on disk must not stop the run that would repair it (the patch
+    // restores it from the server); a file as released, or edited on purpose, still must be valid.
+    const ignored = (error: unknown): string => `ignored ${file}: ${errorMessage(error)}; it does not match MANIFEST.MF, so the patch restores it`;
+    let settings: Awaited<ReturnType<typeof readSettingsFile>>;
     try {
-      read = await readSettingsFile(file);
+      settings = await readSettingsFile(file);
     } catch (error) {
-      // A release file damaged on disk must not stop the run that would repair it (the patch
-      // restores it from the server); a file as released, or edited on purpose, still must be valid.
       if (!(await differsFromManifest(clientDir, fileName))) throw error;
-      warnings.push(`ignored ${file}: ${errorMessage(error)}; it does not match MANIFEST.MF, so the patch restores it`);
+      warnings.push(ignored(error));
       continue;
     }
-    for (const [name, value] of read) {
+    const firstInvalid = [...settings.invalid.values()][0];
+    if (firstInvalid !== undefined && (await differsFromManifest(clientDir, fileName))) {
+      warnings.push(ignored(firstInvalid));
+      continue;
+    }
+    for (const [name, value] of settings.read) {
       values[name] = value;
       sources[name] = 'properties';
+      overridable.delete(name);
     }
+    for (const [name, error] of settings.invalid) overridable.set(name, error);
   }
 
   const knownEnv = new Set(SETTING_NAMES.map((name) => SETTINGS[name].env));
@@ -128,6 +147,8 @@ export async function loadConfig(input: LoadConfigInput): Promise<UpgraderConfig
     sources[name] = 'flag';
   }
 
+  for (const [name, error] of overridable) if (sources[name] !== 'env' && sources[name] !== 'flag') throw error;
+
   const settings = values as Settings;
   if (settings.serverUrl !== undefined) settings.serverUrl = ensureTrailingSlash(settings.serverUrl);
   if (settings.metadataUrl === undefined && settings.serverUrl !== undefined) {
@@ -138,16 +159,21 @@ export async function loadConfig(input: LoadConfigInput): Promise<UpgraderConfig
 }
 
 /** The settings one lib/ properties file sets, validated; none when it is absent. */
-async function readSettingsFile(file: string): Promise<Array<[SettingName, SettingValue]>> {
+async function readSettingsFile(file: string): Promise<{ read: Array<[SettingName, SettingValue]>; invalid: Map<SettingName, ConfigError> }> {
   const properties = await readPropertiesFile(file);
-  if (properties === undefined) return [];
   const read: Array<[SettingName, SettingValue]> = [];
+  const invalidValues = new Map<SettingName, ConfigError>();
   for (const name of SETTING_NAMES) {
     const spec: SettingSpec<SettingValue> = SETTINGS[name];
-    const raw = properties.get(spec.property);
-    if (raw !== undefined) read.push([name, parseSetting(spec, spec.property, raw, file)]);
+    const raw = properties?.get(spec.property);
+    if (raw === undefined) continue;
+    try {
+      read.push([name, parseSetting(spec, spec.property, raw, file, overrideHint(spec))]);
+    } catch (error) {
+      invalidValues.set(name, error as ConfigError);
+    }
   }
-  return read;
+  return { read, invalid: invalidValues };
 }
 
 /** True when MANIFEST.MF lists lib/<name> with another SHA-256 than the file on disk has (damaged). */

@@ -73,7 +73,7 @@ function requireServerUrl(config: UpgraderConfig): string {
   if (config.serverUrl === undefined) {
     throw new ConfigError(
       'CONFIG_INVALID',
-      'no upgrade server configured: set mosip.reg.client.url in lib/mosip-application.properties, REG_UPGRADER_SERVER_URL, or --server-url (…/registration-client/)',
+      'no upgrade server configured: set REG_UPGRADER_SERVER_URL in the launcher\'s environment or pass --server-url (…/registration-client/); mosip.reg.client.url in lib/mosip-application.properties is read too, but that file comes with the release, so set it there only through a published release (a local edit is undone by the next patch)',
       { details: { key: 'mosip.reg.client.url' } },
     );
   }

@@ -114,4 +114,13 @@ describe('loadConfig: defaults → properties → environment → flags', () => 
     const dir = await station(files);
     await expect(loadConfig({ clientDir: dir, env, flags })).rejects.toMatchObject({ code: 'CONFIG_INVALID', exitCode: 64, details: { key } });
   });
+
+  it('an invalid value in lib/ points to an override that lasts, and that override works', async () => {
+    const dir = await station({ app: 'reg.upgrader.download.concurrency=lots\n' });
+    const failed = loadConfig({ clientDir: dir, env: {}, flags: {} });
+    await expect(failed).rejects.toMatchObject({ code: 'CONFIG_INVALID', details: { key: 'reg.upgrader.download.concurrency' } });
+    await expect(failed).rejects.toThrow(/next patch.*REG_UPGRADER_CONCURRENCY in the launcher's environment or --concurrency/);
+    expect((await loadConfig({ clientDir: dir, env: { REG_UPGRADER_CONCURRENCY: '3' }, flags: {} })).concurrency).toBe(3);
+    expect((await loadConfig({ clientDir: dir, env: {}, flags: { concurrency: '2' } })).concurrency).toBe(2);
+  });
 });

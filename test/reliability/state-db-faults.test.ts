@@ -135,7 +135,7 @@ describe('state database lost or damaged while a run is going', () => {
 
 async function waitForLog(client: string, pattern: RegExp): Promise<void> {
   const file = path.join(client, '.upgrade', 'registration.jsonl');
-  for (let i = 0; i < 500; i += 1) {
+  for (let i = 0; i < 6000; i += 1) {
     if (pattern.test(await fs.readFile(file, 'utf8').catch(() => ''))) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

@@ -46,7 +46,8 @@ export async function findDerbyJars(clientDir: string, classpath: string[] = [])
   throw new ConfigError(
     'DERBY_JAR_NOT_FOUND',
     `No Derby jar to open the station's database: ${libDir} holds no derby-<version>.jar` +
-      (classpath.length > 0 ? ` and none of reg.upgrader.derby.classpath (${classpath.join(path.delimiter)}) exists.` : '; set reg.upgrader.derby.classpath to a derby.jar.'),
+      (classpath.length > 0 ? ` and none of reg.upgrader.derby.classpath (${classpath.join(path.delimiter)}) exists.` : '.') +
+      ' Name a derby.jar with REG_UPGRADER_DERBY_CLASSPATH in the launcher\'s environment or --derby-classpath (e.g. /usr/share/java/derby.jar).',
     { details: { libDir } },
   );
 }
