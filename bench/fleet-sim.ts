@@ -16,6 +16,7 @@ import { fleetDatabaseTarget, openFleetDatabase, type FleetDatabaseTarget } from
 import { createTypeormFleetStore } from '../src/fleet/typeorm-fleet-store.js';
 import type { FleetBatch, FleetEvent } from '../src/formats/fleet-report.js';
 import { mulberry32 } from './mulberry32.js';
+import { DEFAULT_SCENARIO, formatBadRelease, simulateBadRelease } from './rollout-sim-engine.js';
 import { postgresAvailable, startPostgresCluster } from './postgres-cluster.js';
 
 const { values } = parseArgs({
@@ -26,6 +27,11 @@ const { values } = parseArgs({
     database: { type: 'string', default: 'both' },
     concurrency: { type: 'string', default: '32' },
     write: { type: 'boolean', default: false },
+    // The bad-release scenario (DESIGN §13): how much of the fleet attempts a release that fails
+    // everywhere before the fleet service pauses it — the same simulation as `npm run rollout-sim`.
+    'bad-release': { type: 'boolean', default: false },
+    percent: { type: 'string', default: String(DEFAULT_SCENARIO.percent) },
+    'pause-when': { type: 'string', default: DEFAULT_SCENARIO.pauseWhen },
   },
 });
 const STATIONS = Number(values.stations);
@@ -286,4 +292,11 @@ async function main(): Promise<void> {
   agent.destroy();
 }
 
-await main();
+if (values['bad-release'] === true) {
+  const scenario = { ...DEFAULT_SCENARIO, stations: STATIONS, percent: Number(values.percent), pauseWhen: values['pause-when'] };
+  const outcome = simulateBadRelease(scenario);
+  process.stdout.write(formatBadRelease(outcome, scenario));
+  process.exitCode = outcome.attemptedShare <= 5 ? 0 : 1;
+} else {
+  await main();
+}

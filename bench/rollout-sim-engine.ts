@@ -106,3 +106,14 @@ export function simulateBadRelease(scenario: BadReleaseScenario = DEFAULT_SCENAR
     reason,
   };
 }
+
+/** The simulation's outcome for a person, as `rollout-sim` and `fleet-sim --bad-release` print it. */
+export function formatBadRelease(outcome: BadReleaseOutcome, scenario: BadReleaseScenario): string {
+  const paused = outcome.pausedAtHours === null ? 'never' : `${(outcome.pausedAtHours * 60).toFixed(0)} min`;
+  return [
+    `bad release at ${scenario.percent} % of ${outcome.stations} stations (${outcome.included} included), --pause-when "${scenario.pauseWhen}"`,
+    `  paused after ${paused}${outcome.reason === null ? '' : `: ${outcome.reason}`}`,
+    `  ${outcome.attempted} stations attempted it (${outcome.attemptedShare.toFixed(2)} % of the fleet; goal ≤ 5 %)`,
+    '',
+  ].join('\n');
+}
