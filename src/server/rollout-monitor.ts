@@ -1,9 +1,14 @@
 // The fleet service's view of the staged rollout (DESIGN §13): it observes every stored report,
 // keeps per-version sets of stations that attempted, reached and failed a version (so a report
 // seen twice changes nothing), and pauses the rollout under `root` when the rule holds.
+//
+// A person who resumes a rollout the monitor saw paused (`rollout resume`, after a hotfix say)
+// starts its count afresh: the evidence that paused it must not pause it again at the next report.
+// Only a resume seen while the service runs resets the count; a service restarted after a resume
+// rebuilds its count from every stored report (they carry no time), and may pause it again.
 import type { PauseRule, RolloutTally } from '../rollout/pause-rule.js';
 import type { RolloutMonitor, RolloutView } from '../rollout/rollout-monitor-view.js';
-import { isFailedUpgrade } from '../rollout/tally-rollout.js';
+import { isFailedUpgrade, type RolloutReport } from '../rollout/tally-rollout.js';
 import { applyAutoPause } from './auto-pause.js';
 import { readRolloutFile, type RolloutFile } from './rollout-file.js';
 
@@ -18,22 +23,38 @@ export function createRolloutMonitor(root: string, rule: PauseRule): RolloutMoni
     const entry = sets.get(version);
     return entry === undefined ? NONE : { attempted: entry.attempted.size, succeeded: entry.succeeded.size, failed: entry.failed.size };
   };
+  const count = (reports: Iterable<RolloutReport>): void => {
+    for (const report of reports) {
+      if (report.targetVersion === null) continue;
+      let entry = sets.get(report.targetVersion);
+      if (entry === undefined) {
+        entry = { attempted: new Set(), succeeded: new Set(), failed: new Set() };
+        sets.set(report.targetVersion, entry);
+      }
+      entry.attempted.add(report.stationId);
+      if (isFailedUpgrade(report)) entry.failed.add(report.stationId);
+      else if (report.installedVersion === report.targetVersion && report.exitCode === 0) entry.succeeded.add(report.stationId);
+    }
+  };
+  // Whether each version's document was paused when the monitor last looked.
+  const lastPaused = new Map<string, boolean>();
+  const restartIfResumed = async (): Promise<void> => {
+    const document = (await readRolloutFile(root).catch(() => undefined))?.document;
+    if (document === undefined) return;
+    if (lastPaused.get(document.version) === true && !document.paused) sets.delete(document.version);
+    lastPaused.set(document.version, document.paused);
+  };
   // One evaluation at a time: two batches arriving together must not race on rollout.json.
   let queue: Promise<unknown> = Promise.resolve();
   return {
     observe(reports) {
-      for (const report of reports) {
-        if (report.targetVersion === null) continue;
-        let entry = sets.get(report.targetVersion);
-        if (entry === undefined) {
-          entry = { attempted: new Set(), succeeded: new Set(), failed: new Set() };
-          sets.set(report.targetVersion, entry);
-        }
-        entry.attempted.add(report.stationId);
-        if (isFailedUpgrade(report)) entry.failed.add(report.stationId);
-        else if (report.installedVersion === report.targetVersion && report.exitCode === 0) entry.succeeded.add(report.stationId);
-      }
-      const run = queue.then(() => applyAutoPause(root, rule, new Map([...sets.keys()].map((v) => [v, tallyOf(v)]))));
+      const run = queue.then(async () => {
+        await restartIfResumed();
+        count(reports);
+        const outcome = await applyAutoPause(root, rule, new Map([...sets.keys()].map((v) => [v, tallyOf(v)])));
+        if (outcome.version !== null) lastPaused.set(outcome.version, outcome.paused);
+        return outcome;
+      });
       queue = run.catch(() => undefined);
       return run.then((outcome) => ({ version: outcome.version, pausedNow: outcome.pausedNow, ...(outcome.reason === undefined ? {} : { reason: outcome.reason }) }));
     },

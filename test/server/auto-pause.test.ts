@@ -91,4 +91,20 @@ describe('createRolloutMonitor', () => {
     expect(view).toMatchObject({ paused: true, signed: false, tally: { attempted: 45, failed: 5 }, document: { paused: true, serial: 2 } });
     expect(view.reason).toContain('failures>=5 held for 1.2.0.2 (5 of 45');
   });
+
+  it('a person who resumes a paused rollout starts its count afresh: the old failures do not pause it again', async () => {
+    const { createRolloutMonitor } = await import('../../src/server/rollout-monitor.js');
+    const { rolloutReportOf } = await import('../../src/rollout/tally-rollout.js');
+    const monitor = createRolloutMonitor(root, parsePauseRule('failures>=2'));
+    const failure = { announcedVersion: '1.2.0.2', installedVersion: '1.2.0.1', exitCode: 30, errorCode: 'DB_UPGRADE_FAILED', phase: 'rollback' };
+    expect(await monitor.observe(['f1', 'f2'].map((id) => rolloutReportOf(id, failure)))).toMatchObject({ pausedNow: true });
+    // The release engineer publishes a hotfix and resumes.
+    await updateRolloutFile(root, (latest) => ({ ...latest!.document, paused: false, reason: '' }));
+    expect(await monitor.observe([rolloutReportOf('f3', failure)])).toMatchObject({ pausedNow: false });
+    expect(await monitor.view()).toMatchObject({ paused: false, tally: { attempted: 1, failed: 1 } });
+    expect((await readRolloutFile(root))?.document.paused).toBe(false);
+    // New evidence pauses it again.
+    expect(await monitor.observe([rolloutReportOf('f1', failure)])).toMatchObject({ pausedNow: true });
+    expect((await readRolloutFile(root))?.document).toMatchObject({ paused: true });
+  });
 });
