@@ -16,11 +16,13 @@ export interface NginxOptions {
   port?: number;
   /** nginx `limit_rate` per connection, e.g. 65536 or '64k' (slow downloads for resume tests). */
   limitRate?: number | string;
+  /** Serve HTTPS with this certificate and key (PEM files), as production does; default plain HTTP. */
+  tls?: { cert: string; key: string };
 }
 
 /** A running nginx. */
 export interface RunningNginx {
-  /** `http://127.0.0.1:<port>/` */
+  /** `http://127.0.0.1:<port>/`, or `https://…` with `tls` */
   url: string;
   port: number;
   /** Folder holding the generated nginx.conf, logs and pid file. */
@@ -51,7 +53,7 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   for (let attempt = 1; ; attempt += 1) {
     const port = options.port ?? (await freePort());
     const confPath = path.join(prefix, 'nginx.conf');
-    await fs.writeFile(confPath, await testConfig({ root, port, prefix, limitRate: options.limitRate }));
+    await fs.writeFile(confPath, await testConfig({ root, port, prefix, limitRate: options.limitRate, tls: options.tls }));
     const child = spawn(binary, ['-p', `${prefix}/`, '-e', path.join(prefix, 'error.log'), '-c', confPath], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -68,7 +70,7 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
       throw error;
     }
     return {
-      url: `http://127.0.0.1:${port}/`,
+      url: `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}/`,
       port,
       prefix,
       stop: async () => {
@@ -80,12 +82,17 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   }
 }
 
-/** deploy/nginx.conf with the machine-specific lines rewritten for a throwaway test instance. */
+/**
+ * deploy/nginx.conf with the machine-specific lines rewritten for a throwaway test instance. With
+ * `tls` it serves HTTPS on the given certificate, exactly as production; without, the TLS lines are
+ * dropped and it serves plain HTTP (every other directive unchanged), which most tests use.
+ */
 export async function testConfig(args: {
   root: string;
   port: number;
   prefix: string;
   limitRate?: number | string;
+  tls?: { cert: string; key: string };
 }): Promise<string> {
   let conf = await fs.readFile(PRODUCTION_CONF, 'utf8');
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -95,7 +102,13 @@ export async function testConfig(args: {
   conf = replaceOnce(conf, /^pid\s+[^;]*;/m, `pid ${quote(path.join(args.prefix, 'nginx.pid'))};`);
   conf = replaceOnce(conf, /^error_log\s+[^;]*;/m, `error_log ${quote(path.join(args.prefix, 'error.log'))} warn;`);
   conf = replaceOnce(conf, /^(\s*)access_log\s+[^;]*;/m, `$1access_log ${quote(path.join(args.prefix, 'access.log'))};`);
-  conf = replaceOnce(conf, /^(\s*)listen\s+[^;]*;/m, `$1listen 127.0.0.1:${args.port};`);
+  conf = replaceOnce(conf, /^(\s*)listen\s+[^;]*;/m, `$1listen 127.0.0.1:${args.port}${args.tls === undefined ? '' : ' ssl'};`);
+  if (args.tls === undefined) {
+    conf = conf.replace(/^\s*ssl_[a-z_]+\s[^;]*;\n/gm, '').replace(/^\s*add_header Strict-Transport-Security[^;]*;\n/m, '');
+  } else {
+    conf = replaceOnce(conf, /^(\s*)ssl_certificate\s+[^;]*;/m, `$1ssl_certificate ${quote(args.tls.cert)};`);
+    conf = replaceOnce(conf, /^(\s*)ssl_certificate_key\s+[^;]*;/m, `$1ssl_certificate_key ${quote(args.tls.key)};`);
+  }
   conf = replaceOnce(conf, /^(\s*)root\s+[^;]*;/m, `$1root ${quote(args.root)};`);
   const extra = tempPathDirectives(args.prefix);
   if (args.limitRate !== undefined) extra.push(`limit_rate ${String(args.limitRate)};`);
