@@ -55,7 +55,7 @@ export const LAYERS = /** @type {Layer[]} */ ([
   {
     name: 'demo',
     path: 'src/demo/',
-    imports: ['runner', 'server', 'services', 'client-db', 'persistence', 'config', 'machines', 'rollout', 'formats', 'errors', 'migrations'],
+    imports: ['runner', 'server', 'fleet', 'services', 'client-db', 'persistence', 'config', 'machines', 'rollout', 'formats', 'errors', 'migrations'],
   },
   {
     name: 'cli',

@@ -55,6 +55,15 @@ export function formatDemoEvent(event: DemoEvent): string[] {
       return [...event.damage.map((d) => `  damaged lib/${d.name}: ${d.how}`), '', 'Station commands (the code path of the CLI)'];
     case 'step':
       return stepLines(event.step);
+    case 'fleet': {
+      const versions = Object.entries(event.fleet.summary.versions).map(([version, count]) => `${count} on ${version}`).join(', ');
+      return [
+        '',
+        'Fleet',
+        `  every run reported to the embedded fleet service at ${event.fleet.url} (SQLite in ${event.fleet.dataDir})`,
+        `  summary: ${event.fleet.summary.stations} station(s), ${versions || 'no version yet'}; the station sent ${event.fleet.station?.reports ?? 0} report(s)`,
+      ];
+    }
     case 'checked':
       return [`  ${event.check.ok ? '✓' : '✗'} ${event.check.name}: ${event.check.detail}`];
   }
@@ -83,6 +92,9 @@ export function formatDemoSummary(report: DemoReport, cli: string): string[] {
     `  ${cli} history --client-dir ${station}`,
     `  ${cli} inspect --client-dir ${station}    # statechart and replay in a browser`,
     `  less ${shellArg(`${report.clientDir}/registration.log`)}`,
+    ...(report.fleet === null
+      ? []
+      : [`  ${cli} fleet serve --data-dir ${shellArg(report.fleet.dataDir)} --token-file ${shellArg(report.fleet.tokenFile)}    # the fleet page again, at http://127.0.0.1:8090/fleet/`]),
     `Remove ${shellArg(report.dir)} when done.`,
   ];
 }

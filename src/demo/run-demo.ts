@@ -1,12 +1,17 @@
 // The whole story on one machine (`reg-client-upgrader demo`): publish three releases, serve them,
 // install a station at the oldest, damage it, then run the product's own station commands —
 // start (patch), upgrade (stage), start (apply + DB upgrade across a skipped version), start
-// (steady state) — and check the station against the release on the server.
+// (steady state) — and check the station against the release on the server. The station reports
+// every run to an embedded fleet service (SQLite in <dir>/fleet), whose summary the demo shows.
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { InspectionEvent } from 'xstate';
 import { ConfigError } from '../errors.js';
+import { startFleetServer } from '../fleet/fleet-server.js';
+import { fleetDatabaseTarget, openFleetDatabase } from '../fleet/open-fleet-database.js';
+import { createTypeormFleetStore } from '../fleet/typeorm-fleet-store.js';
 import type { RunResult } from '../machines/run-result.js';
 import type { CycleCommand } from '../machines/station-machine.js';
 import { runStationCommand } from '../runner/run-station-command.js';
@@ -71,7 +76,21 @@ export type DemoEvent =
   | { kind: 'installed'; version: string; clientDir: string; registrations: number; db: 'sqlite' | 'derby' }
   | { kind: 'damaged'; damage: Damage[] }
   | { kind: 'step'; step: DemoStep }
+  | { kind: 'fleet'; fleet: DemoFleet }
   | { kind: 'checked'; check: DemoCheck };
+
+/** What the embedded fleet service saw of the demo's station. */
+export interface DemoFleet {
+  /** The service's base URL while the demo ran (it stops with the demo). */
+  url: string;
+  /** Its SQLite data folder and token file, to open it again with `fleet serve`. */
+  dataDir: string;
+  tokenFile: string;
+  /** GET /fleet/v1/summary after the last run. */
+  summary: { stations: number; versions: Record<string, number>; states: Record<string, number> };
+  /** GET /fleet/v1/stations: what it knows of the station. */
+  station: { installedVersion: string | null; state: string | null; reports: number } | null;
+}
 
 /** Everything the demo did; `ok` is false when any step or check went wrong. */
 export interface DemoReport {
@@ -85,7 +104,50 @@ export interface DemoReport {
   damaged: Damage[];
   steps: DemoStep[];
   checks: DemoCheck[];
+  fleet: DemoFleet | null;
   ms: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Starts the embedded fleet service on a fresh SQLite store in `dataDir`, with a random token in its file. */
+async function startDemoFleet(dataDir: string) {
+  await fs.mkdir(dataDir, { recursive: true });
+  const token = randomBytes(24).toString('hex');
+  const tokenFile = path.join(dataDir, 'token');
+  await fs.writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
+  const store = createTypeormFleetStore(await openFleetDatabase(fleetDatabaseTarget(undefined, dataDir)));
+  const server = await startFleetServer({ store, token, port: 0, host: '127.0.0.1', overdueAfterMs: 3 * DAY_MS }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  return {
+    url: server.url,
+    tokenFile,
+    close: async () => {
+      await server.close();
+      await store.close();
+    },
+  };
+}
+
+/** Reads what the fleet service knows (its read API needs no token). */
+async function readDemoFleet(fleet: { url: string; tokenFile: string }, dataDir: string): Promise<DemoFleet> {
+  const get = async <T>(route: string): Promise<T> => {
+    const response = await fetch(new URL(route, fleet.url));
+    if (!response.ok) throw new Error(`fleet service: GET ${route} answered ${response.status}`);
+    return (await response.json()) as T;
+  };
+  const summary = await get<DemoFleet['summary']>('fleet/v1/summary');
+  const stations = await get<Array<{ installedVersion: string | null; state: string | null; reports: number }>>('fleet/v1/stations');
+  const first = stations[0];
+  return {
+    url: fleet.url,
+    dataDir,
+    tokenFile: fleet.tokenFile,
+    summary: { stations: summary.stations, versions: summary.versions, states: summary.states },
+    station: first === undefined ? null : { installedVersion: first.installedVersion, state: first.state, reports: first.reports },
+  };
 }
 
 const FROM = DEMO_VERSIONS[0];
@@ -164,6 +226,17 @@ async function checkStation(serverRoot: string, clientDir: string, patched: stri
   ];
 }
 
+/** The fleet service heard every run of the station, and knows it is on the new version. */
+function fleetCheck(fleet: DemoFleet | null, runs: number): DemoCheck {
+  const station = fleet?.station ?? null;
+  const ok = fleet !== null && fleet.summary.stations === 1 && station !== null && station.reports === runs && station.installedVersion === TO;
+  return {
+    name: 'fleet service heard every run',
+    ok,
+    detail: station === null ? 'no station reported' : `${station.reports} of ${runs} runs reported; it shows the station on ${station.installedVersion ?? '?'} (${station.state ?? '?'})`,
+  };
+}
+
 /** Runs the demo end to end; never throws for a failed step (ok=false), only for an unusable folder. */
 export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const began = performance.now();
@@ -178,8 +251,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const releases = await publishDemoReleases(serverRoot, path.join(dir, 'build'), releaseDb, emit);
   const server = await startStaticServer({ root: serverRoot, port: 0, host: '127.0.0.1' });
   const serverUrl = `${server.url}registration-client/`;
+  const fleetDir = path.join(dir, 'fleet');
+  const fleetService = await startDemoFleet(fleetDir).catch(async (error: unknown) => {
+    await server.close();
+    throw error;
+  });
   const steps: DemoStep[] = [];
   let damaged: Damage[] = [];
+  let fleet: DemoFleet | null = null;
   try {
     emit({ kind: 'serving', url: serverUrl });
     await installDemoStation(
@@ -195,7 +274,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       const stepBegan = performance.now();
       const result = await runStationCommand(plan.command, {
         clientDir,
-        flags: { serverUrl },
+        flags: { serverUrl, fleetUrl: fleetService.url, fleetTokenFile: fleetService.tokenFile },
         ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
       });
       const ok = result.state === plan.state && result.exitCode === plan.exitCode;
@@ -211,13 +290,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       emit({ kind: 'step', step });
       if (!ok) break;
     }
+    fleet = await readDemoFleet(fleetService, fleetDir);
+    emit({ kind: 'fleet', fleet });
   } finally {
+    await fleetService.close();
     await server.close();
   }
   const allStepsOk = steps.length === STEPS.length && steps.every((step) => step.ok);
   const readDb = (): Promise<DemoDbState> =>
     derby === undefined ? Promise.resolve(readDemoDatabase(path.join(clientDir, 'db', 'reg.sqlite'))) : readDemoDerbyDatabase(derby, clientDir);
-  const checks = allStepsOk ? await checkStation(serverRoot, clientDir, steps[0]?.result.patched ?? [], damaged, readDb) : [];
+  const checks = allStepsOk ? [...(await checkStation(serverRoot, clientDir, steps[0]?.result.patched ?? [], damaged, readDb)), fleetCheck(fleet, steps.length)] : [];
   for (const check of checks) emit({ kind: 'checked', check });
   return {
     ok: allStepsOk && checks.every((check) => check.ok),
@@ -230,6 +312,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     damaged,
     steps,
     checks,
+    fleet,
     ms: performance.now() - began,
   };
 }

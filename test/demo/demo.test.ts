@@ -1,5 +1,6 @@
 // The demo is also a test of the whole product: the built CLI publishes, serves, patches and
 // upgrades a station; the station must end up equal to the newest release with its rows kept.
+import Database from 'better-sqlite3';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -27,6 +28,7 @@ interface ReportJson {
   serverRoot: string;
   steps: Array<{ command: string; ok: boolean; result: { state: string; exitCode: number; patched: string[] } }>;
   checks: Array<{ name: string; ok: boolean }>;
+  fleet: { dataDir: string; tokenFile: string; summary: { stations: number; versions: Record<string, number> }; station: { reports: number; installedVersion: string } | null };
 }
 
 describe('reg-client-upgrader demo', () => {
@@ -59,6 +61,23 @@ describe('reg-client-upgrader demo', () => {
 
     const status = await runCli(['status', '--client-dir', station, '--json']);
     expect(status.json).toMatchObject({ installedVersion: '1.2.0.2', state: 'ready' });
+
+    // Every run reached the embedded fleet service: its SQLite file holds one row per run, and the
+    // station's outbox is empty (delivered, acknowledged).
+    expect(report.checks.find((c) => c.name === 'fleet service heard every run')?.ok).toBe(true);
+    expect(report.fleet).toMatchObject({ summary: { stations: 1, versions: { '1.2.0.2': 1 } }, station: { reports: 4, installedVersion: '1.2.0.2' } });
+    const fleetDb = new Database(path.join(report.fleet.dataDir, 'fleet.db'), { readonly: true });
+    try {
+      expect(fleetDb.prepare('SELECT COUNT(*) AS n FROM fleet_report').get()).toEqual({ n: 4 });
+    } finally {
+      fleetDb.close();
+    }
+    const stateDb = new Database(path.join(station, '.upgrade', 'state.db'), { readonly: true });
+    try {
+      expect(stateDb.prepare('SELECT COUNT(*) AS n FROM upgrader_outbox').get()).toEqual({ n: 0 });
+    } finally {
+      stateDb.close();
+    }
   });
 
   it('tells the story in text, ending with where to look; --inspect serves the live page during the run', async () => {

@@ -64,7 +64,7 @@ async function runDemoCommand(options: DemoCliOptions): Promise<void> {
 /** The `demo` command. */
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('the whole story on an embedded server, in a temporary folder: publish, serve, patch, upgrade, DB upgrade')
+    .description('the whole story on an embedded server, in a temporary folder: publish, serve, patch, upgrade, DB upgrade, every run reported to an embedded fleet service')
     .option('--dir <dir>', 'work in this empty (or new) folder instead of a temporary one; kept afterwards')
     .option('--db <kind>', 'the station\'s database: sqlite (default) or derby (an encrypted MOSIP-like Derby db/reg; needs Java and libderby-java)')
     // addCommand does not inherit the program's exitOverride: parse errors must reach runCli (exit 64)
