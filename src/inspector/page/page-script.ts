@@ -3,7 +3,8 @@
 // The inspector page's script, inlined into the HTML. It is a real TypeScript function, type-checked
 // against the DOM and linted with the rest, and inlined by its source text (`Function.toString`), so
 // it must stay self-contained: it may use only browser globals and `import type`s. It loads the
-// session, draws the timeline, moves `data-active` on the chart, and follows a live run over EventSource.
+// session (inlined in an exported file, else from its server), draws the timeline, moves
+// `data-active` on the chart, and follows a live run over EventSource.
 import type { InspectorEntry, InspectorSession } from '../inspector-session.js';
 
 /** The page's whole behaviour; runs in the browser, never in Node. */
@@ -303,11 +304,16 @@ export function runInspectorPage(): void {
     setCursor(Math.max(0, move));
   });
 
-  fetch('/api/session', { cache: 'no-store' })
-    .then((response) => {
-      if (!response.ok) throw new Error(`the inspector answered ${response.status}`);
-      return response.json() as Promise<InspectorSession>;
-    })
+  // An exported file carries its session inline and fetches nothing; a served page asks its server.
+  const inlined = document.getElementById('session-data');
+  const loading: Promise<InspectorSession> =
+    inlined !== null
+      ? Promise.resolve().then(() => JSON.parse(inlined.textContent ?? '') as InspectorSession)
+      : fetch('/api/session', { cache: 'no-store' }).then((response) => {
+          if (!response.ok) throw new Error(`the inspector answered ${response.status}`);
+          return response.json() as Promise<InspectorSession>;
+        });
+  loading
     .then(start)
     .catch((error: unknown) => {
       $('status').textContent = `could not load the session: ${error instanceof Error ? error.message : String(error)}`;

@@ -9,7 +9,7 @@ export const PAGE_STYLE = `
 }
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); font-size: 14px; }
-header { display: flex; align-items: center; gap: 12px; padding: 10px 18px; background: var(--ink); color: #fff; }
+header { display: flex; align-items: center; gap: 12px; padding: 10px 18px; background: var(--ink); color: #fff; position: sticky; top: 0; z-index: 10; box-shadow: 0 1px 4px rgba(15, 23, 42, .35); }
 header .brand { font-weight: 700; letter-spacing: .02em; white-space: nowrap; }
 header h1 { font-size: 14px; font-weight: 400; margin: 0; opacity: .85; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; flex: 1; min-width: 120px; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
 .badge { border-radius: 999px; padding: 2px 10px; font-size: 12px; font-weight: 700; text-transform: uppercase; letter-spacing: .06em; background: #475569; }
