@@ -48,6 +48,7 @@ ${policy}<meta name="viewport" content="width=device-width, initial-scale=1">
       <span><i style="background:#2563eb"></i>current</span>
       <span><i style="background:#dbeafe"></i>visited in this run</span>
       <span><i style="background:#dc2626"></i>current, with an error</span>
+      <span class="zoom"><button id="zoom-actual" title="labels at full size; scroll the chart">100 %</button><button id="zoom-fit" title="the whole chart in the pane">fit</button></span>
     </div>
   </section>
   <aside>
