@@ -1,7 +1,9 @@
 // The inspector's command-line edges: `--inspect` never disturbs `--json`, the run never waits for
 // a viewer, ports and hosts are validated (exit 64), and `inspect` stops cleanly on SIGTERM.
+import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_INSPECT_PORT, parseInspectHost, parseInspectPort } from '../../src/cli/commands/inspect.js';
@@ -80,6 +82,31 @@ describe('inspect command', () => {
     }
     expect((await cli.exited).code).toBe(0);
     expect(JSON.parse(cli.stdout())).toMatchObject({ command: 'inspect', url, host: '127.0.0.2' });
+  });
+
+  it('on 0.0.0.0 answers to this machine\'s addresses and refuses a foreign Host header (421)', async () => {
+    const { client } = await damagedStation();
+    const cli = spawnCli(['inspect', '--host', '0.0.0.0', '--port', '0', '--client-dir', client]);
+    const url = await cli.inspectorUrl;
+    try {
+      expect(cli.stderr()).toContain('inspector: listening on 0.0.0.0: anyone who reaches this machine');
+      const port = Number(new URL(url).port);
+      const address = Object.values(os.networkInterfaces()).flatMap((list) => list ?? []).find((info) => info.family === 'IPv4' && !info.internal)?.address;
+      const statusWith = (host: string) =>
+        new Promise<number>((resolve, reject) => {
+          http.get({ host: '127.0.0.1', port, path: '/api/session', headers: { host } }, (response) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          }).on('error', reject);
+        });
+      expect(await statusWith(`127.0.0.1:${port}`)).toBe(200);
+      if (address !== undefined) expect(await statusWith(`${address}:${port}`)).toBe(200);
+      expect(await statusWith(`${os.hostname()}:${port}`)).toBe(200);
+      expect(await statusWith(`rebind.attacker.example:${port}`)).toBe(421);
+    } finally {
+      cli.child.kill('SIGTERM');
+    }
+    expect((await cli.exited).code).toBe(0);
   });
 
   it.each([
