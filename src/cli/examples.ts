@@ -5,7 +5,7 @@ export const HELP_EXAMPLES: Record<string, string> = {
   start: 'reg-client-upgrader start --client-dir /opt/reg-client   # exit 0: start the client; 10: relaunch to apply an upgrade',
   status: 'reg-client-upgrader status --client-dir /opt/reg-client --json',
   serve: 'reg-client-upgrader serve /srv/upgrade --port 8080   # stations use --server-url http://host:8080/registration-client/',
-  inspect: 'reg-client-upgrader inspect --client-dir /opt/reg-client --port 5940   # then open http://127.0.0.1:5940/',
+  inspect: 'reg-client-upgrader inspect --client-dir /opt/reg-client --export station-42.html   # one file to send to support',
   demo: 'reg-client-upgrader demo --inspect   # the whole story, followed on the live statechart page',
   rollout: 'reg-client-upgrader rollout status /srv/upgrade   # which version, to what share, paused or not',
   'rollout set': 'reg-client-upgrader rollout set /srv/upgrade 1.2.0.2 --percent 50 --sign-key release-private.pem   # widen to half the stations',

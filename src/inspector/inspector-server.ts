@@ -1,7 +1,8 @@
-// The inspector's HTTP server on 127.0.0.1: the page, the session as JSON, and — for a live run —
-// new entries as Server-Sent Events. Everything the page loads comes from here (DESIGN §11).
+// The inspector's HTTP server, on 127.0.0.1 unless told otherwise: the page, the session as JSON,
+// and — for a live run — new entries as Server-Sent Events. Everything the page loads comes from here (DESIGN §11).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import type { FeedMessage, InspectorSession, LiveFeed } from './inspector-session.js';
 
 /** Options of startInspectorServer. */
@@ -20,7 +21,7 @@ export interface InspectorServerOptions {
 
 /** A running inspector server. */
 export interface InspectorServer {
-  /** `http://127.0.0.1:<port>/` */
+  /** `http://127.0.0.1:<port>/` (or the host it listens on; 127.0.0.1 for 0.0.0.0 and ::) */
   readonly url: string;
   readonly port: number;
   /** Ends open event streams and stops listening. */
@@ -73,6 +74,14 @@ function streamEvents(request: http.IncomingMessage, response: http.ServerRespon
   return feed.subscribe((message) => writeMessage(response, message));
 }
 
+/** This machine's addresses as a Host header names them (`10.0.0.5`, `[fe80::1]`), and its host name. */
+function interfaceAddresses(): string[] {
+  const addresses = Object.values(os.networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .map((info) => (info.family === 'IPv6' ? `[${info.address}]` : info.address));
+  return [...addresses, os.hostname()];
+}
+
 /** Starts the inspector server; rejects with the listen error (EADDRINUSE…) when the port is taken. */
 export async function startInspectorServer(options: InspectorServerOptions): Promise<InspectorServer> {
   const host = options.host ?? '127.0.0.1';
@@ -120,8 +129,11 @@ export async function startInspectorServer(options: InspectorServerOptions): Pro
   });
   const port = (server.address() as AddressInfo).port;
   allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
-  const shownHost = host.includes(':') ? `[${host}]` : host;
-  if (!allowedHosts.has(`${shownHost}:${port}`)) allowedHosts.add(`${shownHost}:${port}`);
+  // Listening on every interface: the page is opened by this machine's addresses, not by a name.
+  const wildcard = host === '0.0.0.0' || host === '::';
+  const shownHost = wildcard ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  allowedHosts.add(`${shownHost}:${port}`);
+  if (wildcard) for (const address of interfaceAddresses()) allowedHosts.add(`${address}:${port}`);
 
   return {
     url: `http://${shownHost}:${port}/`,

@@ -2,8 +2,9 @@
 // transition log, re-read on every page load so a refresh shows runs that happened since.
 import type { AnyStateMachine } from 'xstate';
 import { startInspectorServer, type InspectorServer } from './inspector-server.js';
-import type { InspectorEntry } from './inspector-session.js';
+import type { InspectorEntry, InspectorSession } from './inspector-session.js';
 import { renderInspectorPage } from './page/inspector-page.js';
+import { scrubSecrets } from './scrub-secrets.js';
 import { describeStatechart } from './statechart.js';
 import { renderStatechartSvg } from './statechart-svg.js';
 
@@ -17,8 +18,10 @@ export interface ReplayData {
 
 /** Options of startReplayInspector. */
 export interface ReplayInspectorOptions {
-  /** TCP port on 127.0.0.1; 0 picks a free one. */
+  /** TCP port; 0 picks a free one. */
   port: number;
+  /** Interface to listen on; default 127.0.0.1. */
+  host?: string;
   /** The station's machine: its definition is drawn. */
   machine: AnyStateMachine;
   /** Heading of the page. */
@@ -27,17 +30,31 @@ export interface ReplayInspectorOptions {
   load: () => Promise<ReplayData>;
 }
 
-/** Draws the machine's chart and serves the replay page on 127.0.0.1. */
-export async function startReplayInspector(options: ReplayInspectorOptions): Promise<InspectorServer> {
-  const chart = describeStatechart(options.machine);
+/** Draws the machine's chart once; returns how to turn replay data into the page's session. */
+async function replaySessions(machine: AnyStateMachine, title: string): Promise<(data: ReplayData) => InspectorSession> {
+  const chart = describeStatechart(machine);
   const svg = await renderStatechartSvg(chart);
   const states = chart.states.map((state) => state.name);
+  return (data) => ({ mode: 'replay', title, states, svg, finished: true, ...data });
+}
+
+/** Draws the machine's chart and serves the replay page (on 127.0.0.1 unless `host` says otherwise). */
+export async function startReplayInspector(options: ReplayInspectorOptions): Promise<InspectorServer> {
+  const session = await replaySessions(options.machine, options.title);
   return startInspectorServer({
     port: options.port,
+    ...(options.host === undefined ? {} : { host: options.host }),
     html: renderInspectorPage(options.title),
-    loadSession: async () => {
-      const data = await options.load();
-      return { mode: 'replay', title: options.title, states, svg, finished: true, ...data };
-    },
+    loadSession: async () => session(await options.load()),
   });
+}
+
+/**
+ * The replay as one self-contained HTML document (`inspect --export`): the chart, the session, the
+ * script and the style inlined, nothing fetched. Credentials in URLs are removed from every string,
+ * as history and --json do, so the file can be mailed to support.
+ */
+export async function renderReplayExport(options: Omit<ReplayInspectorOptions, 'port' | 'host' | 'load'> & { data: ReplayData }): Promise<string> {
+  const session = await replaySessions(options.machine, options.title);
+  return renderInspectorPage(options.title, scrubSecrets(session(options.data)));
 }

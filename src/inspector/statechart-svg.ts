@@ -36,11 +36,11 @@ export function statechartToDot(chart: Statechart): string {
     'digraph statechart {',
     '  graph [rankdir=TB, nodesep=0.15, ranksep=0.75, bgcolor="transparent", pad=0.15];',
     '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=13, margin="0.2,0.06", fillcolor="#ffffff", color="#94a3b8", penwidth=1.4];',
-    '  edge [fontname="Helvetica", fontsize=9, color="#64748b", fontcolor="#475569", arrowsize=0.7];',
+    '  edge [fontname="Helvetica", fontsize=11, color="#64748b", fontcolor="#475569", arrowsize=0.7];',
   ];
   chart.states.forEach((state, i) => {
     const detail = [...state.invokes, ...state.tags.map((tag) => `«${tag}»`)].join(' ');
-    const small = detail === '' ? '' : `<br/><font point-size="9" color="#64748b">${escapeHtml(detail)}</font>`;
+    const small = detail === '' ? '' : `<br/><font point-size="10" color="#64748b">${escapeHtml(detail)}</font>`;
     lines.push(`  n${i} [id="state_${i}", class="state", label=<<b>${escapeHtml(state.name)}</b>${small}>];`);
   });
   const initial = chart.initial === null ? undefined : index.get(chart.initial);

@@ -74,6 +74,27 @@ describe('--json output of every command validates against schema/cli-output.sch
     expect(expectValid(config.stdout)).toMatchObject({ error: { code: 'CONFIG_INVALID' } });
   });
 
+  it('inspect: serving (--host, --port) and --export', async () => {
+    const file = path.join(await tempDir('rcu-schema-export-'), 'replay.html');
+    const exported = expectValid((await runCli(['inspect', '--client-dir', client, '--export', file, '--json'])).stdout);
+    expect(exported).toMatchObject({ command: 'inspect', exported: file, clientDir: client });
+    expect((await fs.stat(file)).size).toBe(exported.bytes);
+    const inspect = spawn(process.execPath, [cliPath, 'inspect', '--client-dir', client, '--host', '127.0.0.1', '--port', '0', '--json']);
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        inspect.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('\n')) resolve(out);
+        });
+        inspect.on('exit', (code) => reject(new Error(`inspect exited ${code}`)));
+      });
+      expect(expectValid(line)).toMatchObject({ command: 'inspect', host: '127.0.0.1', clientDir: client });
+    } finally {
+      inspect.kill('SIGTERM');
+    }
+  });
+
   it('publish --rollout-percent, rollout status|pause, a station held back by the rollout, fleet serve and fleet report', async () => {
     const own = await tempDir('rcu-schema-rollout-');
     const lib = await tempDir('rcu-schema-lib-');

@@ -68,7 +68,7 @@ export function spawnCli(args: string[]): CliChild {
   const inspectorUrl = new Promise<string>((resolve, reject) => {
     child.stderr.on('data', (chunk: Buffer) => {
       err += chunk.toString();
-      const match = /^inspector: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(err);
+      const match = /^inspector: (http:\/\/\S+\/)$/m.exec(err);
       if (match?.[1] !== undefined) resolve(match[1]);
     });
     void exited.then(({ code }) => reject(new Error(`CLI exited (${code}) before printing the inspector URL:\n${err}`)));

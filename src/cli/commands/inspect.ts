@@ -1,6 +1,7 @@
 // The inspector on the command line (DESIGN §11): `--inspect[=port]` serves the live page while a
 // cycle command runs, and `inspect` serves the replay of a station's persisted state and history.
 import { existsSync, promises as fs } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { Command } from 'commander';
 import { ConfigError } from '../../errors.js';
@@ -28,10 +29,28 @@ export function parseInspectPort(value: string | boolean | undefined, flag = '--
   return port;
 }
 
-function listenError(error: unknown, port: number): never {
+/** `--host`: an IP address (`[::1]` brackets allowed) or a host name; anything else is a usage error. */
+export function parseInspectHost(value: string): string {
+  const host = /^\[.*\]$/.test(value) ? value.slice(1, -1) : value;
+  const label = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+  if (isIP(host) === 0 && !(host.length <= 253 && new RegExp(`^${label}(?:\\.${label})*$`).test(host))) {
+    throw new ConfigError('CONFIG_INVALID', `--host: '${value}' is not an IP address or host name; give e.g. 127.0.0.1 (default), ::1 or 0.0.0.0`, {
+      details: { key: '--host', value },
+    });
+  }
+  return host;
+}
+
+function listenError(error: unknown, port: number, host = '127.0.0.1'): never {
   const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    throw new ConfigError('CONFIG_INVALID', `--host: cannot listen on ${host} (${code}): not an address of this machine`, {
+      cause: error,
+      details: { key: '--host', host },
+    });
+  }
   if (code !== 'EADDRINUSE' && code !== 'EACCES') throw error;
-  throw new ConfigError('CONFIG_INVALID', `inspector: cannot listen on 127.0.0.1:${port} (${code}); choose another port (0 picks a free one)`, {
+  throw new ConfigError('CONFIG_INVALID', `inspector: cannot listen on ${host}:${port} (${code}); choose another port (0 picks a free one)`, {
     cause: error,
     details: { port },
   });
@@ -104,38 +123,93 @@ export async function loadStationReplay(clientDir: string): Promise<ReplayData> 
 }
 
 
-async function serveReplay(options: CommonOptions & { port: string }): Promise<void> {
+interface InspectOptions extends CommonOptions {
+  port: string;
+  host: string;
+  export?: string;
+}
+
+/** The station folder, or a usage error naming it. */
+async function stationFolder(options: CommonOptions): Promise<string> {
   const clientDir = path.resolve(options.clientDir);
-  const port = parseInspectPort(options.port, '--port') ?? DEFAULT_INSPECT_PORT;
   const stats = await fs.stat(clientDir).catch(() => undefined);
   if (!stats?.isDirectory()) {
     throw new ConfigError('CONFIG_INVALID', `inspect: ${clientDir} is not a folder; pass the station with --client-dir`, {
       details: { clientDir },
     });
   }
+  return clientDir;
+}
+
+async function serveReplay(options: InspectOptions): Promise<void> {
+  const port = parseInspectPort(options.port, '--port') ?? DEFAULT_INSPECT_PORT;
+  const host = parseInspectHost(options.host);
+  const clientDir = await stationFolder(options);
   const { startReplayInspector } = await import('../../inspector/replay-inspector.js');
   const { stationMachine } = await import('../../machines/station-machine.js');
   const server = await startReplayInspector({
     port,
+    host,
     machine: stationMachine,
     title: clientDir,
     load: () => loadStationReplay(clientDir),
-  }).catch((error: unknown) => listenError(error, port));
+  }).catch((error: unknown) => listenError(error, port, host));
+  if (!/^(127\.|::1$|localhost$)/.test(host)) {
+    process.stderr.write(`inspector: listening on ${host}: anyone who reaches this machine on port ${server.port} sees the station's history\n`);
+  }
   process.stderr.write(`inspector: ${server.url}\n`);
-  if (options.json === true) printJson({ command: 'inspect', url: server.url, port: server.port, clientDir });
+  if (options.json === true) printJson({ command: 'inspect', url: server.url, host, port: server.port, clientDir });
   else process.stderr.write('Ctrl-C to stop\n');
   await untilSignal();
   await server.close();
 }
 
-/** The `inspect` command: serves the station's replay page until Ctrl-C. */
+/** `inspect --export FILE.html`: the replay as one file that opens from disk, no server, no network. */
+async function exportReplay(options: InspectOptions & { export: string }): Promise<void> {
+  const clientDir = await stationFolder(options);
+  const file = path.resolve(options.export);
+  const { renderReplayExport } = await import('../../inspector/replay-inspector.js');
+  const { stationMachine } = await import('../../machines/station-machine.js');
+  const data = await loadStationReplay(clientDir);
+  const html = await renderReplayExport({ machine: stationMachine, title: clientDir, data });
+  const partial = `${file}.${process.pid}.partial`;
+  try {
+    await fs.writeFile(partial, html, { mode: 0o644 });
+    await fs.rename(partial, file);
+  } catch (error) {
+    await fs.rm(partial, { force: true });
+    throw new ConfigError('CONFIG_INVALID', `--export: cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}); give a file in an existing, writable folder`, {
+      cause: error,
+      details: { key: '--export', file },
+    });
+  }
+  const bytes = Buffer.byteLength(html);
+  if (options.json === true) {
+    printJson({ command: 'inspect', exported: file, clientDir, transitions: data.entries.length, current: data.current, bytes });
+  } else {
+    process.stdout.write(`wrote ${file} (${data.entries.length} transitions, ${Math.ceil(bytes / 1024)} KiB): open it in a browser, or send it to support\n`);
+  }
+}
+
+/** The `inspect` command: serves the station's replay page until Ctrl-C, or exports it as one file. */
 export function inspectCommand(): Command {
   return new Command('inspect')
-    .description("serve the inspector page for this station's persisted state and history (offline page), until Ctrl-C")
-    .option('--port <n>', `TCP port on 127.0.0.1 (0 picks a free one)`, String(DEFAULT_INSPECT_PORT))
+    .description("serve the inspector page for this station's persisted state and history (offline page) until Ctrl-C, or --export it as one HTML file")
+    .option('--port <n>', 'TCP port (0 picks a free one)', String(DEFAULT_INSPECT_PORT))
+    .option('--host <host>', 'interface to listen on; 0.0.0.0 shows the station to the network', '127.0.0.1')
+    .option('--export <file.html>', 'write the replay as one self-contained HTML file (no server, opens from disk) instead of serving it')
+    .addHelpText('after', `
+Without --export it serves http://127.0.0.1:5940/ until Ctrl-C; --host 0.0.0.0 --port 8080 serves
+on every interface (anyone who reaches the machine sees the station's history).
+--export writes one HTML file holding the chart, the history and the page's script: it opens from
+disk with no server and makes no request; URL credentials are removed, as in history --json.
+--json prints {schemaVersion, command, url, host, port, clientDir} once serving, or with --export
+{schemaVersion, command, exported, clientDir, transitions, current, bytes}.`)
     // addCommand does not inherit the program's exitOverride: parse errors must reach runCli (exit 64)
     .exitOverride()
     .action(async (_options: unknown, command: Command) => {
-      await serveReplay(command.optsWithGlobals<CommonOptions & { port: string }>());
+      const options = command.optsWithGlobals<InspectOptions>();
+      if (options.export !== undefined) await exportReplay({ ...options, export: options.export });
+      else await serveReplay(options);
     });
 }

@@ -1,5 +1,7 @@
 // The inspector page: one self-contained HTML document (style and script inlined) that loads its
-// data from the server that served it — nothing else is fetched (DESIGN §11).
+// data from the server that served it — or, exported (`inspect --export`), carries it inlined and
+// fetches nothing at all (DESIGN §11).
+import type { InspectorSession } from '../inspector-session.js';
 import { PAGE_SCRIPT } from './page-script.js';
 import { PAGE_STYLE } from './page-style.js';
 
@@ -7,13 +9,27 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** The whole page for a station; its data comes from `/api/session` (and `/api/events` when live). */
-export function renderInspectorPage(title: string): string {
+// An exported file is opened from file://, where no server sends a header: the policy travels in
+// the page and forbids every request (connect-src too), so the file can reach nothing.
+const EXPORT_POLICY = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+
+/** JSON inside <script>: `<` escaped so no string in the data can close the element. */
+function inlineJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/**
+ * The whole page for a station. Without `session`, its data comes from `/api/session` (and
+ * `/api/events` when live); with it, the data is inlined and the page is a file that needs no server.
+ */
+export function renderInspectorPage(title: string, session?: InspectorSession): string {
+  const policy = session === undefined ? '' : `<meta http-equiv="Content-Security-Policy" content="${EXPORT_POLICY}">\n`;
+  const data = session === undefined ? '' : `<script type="application/json" id="session-data">${inlineJson(session)}</script>\n`;
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
+${policy}<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>inspector · ${escapeHtml(title)}</title>
 <link rel="icon" href="data:,">
 <style>${PAGE_STYLE}</style>
@@ -32,6 +48,7 @@ export function renderInspectorPage(title: string): string {
       <span><i style="background:#2563eb"></i>current</span>
       <span><i style="background:#dbeafe"></i>visited in this run</span>
       <span><i style="background:#dc2626"></i>current, with an error</span>
+      <span class="zoom"><button id="zoom-actual" title="labels at full size; scroll the chart">100 %</button><button id="zoom-fit" title="the whole chart in the pane">fit</button></span>
     </div>
   </section>
   <aside>
@@ -59,7 +76,7 @@ export function renderInspectorPage(title: string): string {
     </section>
   </aside>
 </main>
-<script>${PAGE_SCRIPT}</script>
+${data}<script>${PAGE_SCRIPT}</script>
 </body>
 </html>
 `;

@@ -3,7 +3,8 @@
 // The inspector page's script, inlined into the HTML. It is a real TypeScript function, type-checked
 // against the DOM and linted with the rest, and inlined by its source text (`Function.toString`), so
 // it must stay self-contained: it may use only browser globals and `import type`s. It loads the
-// session, draws the timeline, moves `data-active` on the chart, and follows a live run over EventSource.
+// session (inlined in an exported file, else from its server), draws the timeline, moves
+// `data-active` on the chart, and follows a live run over EventSource.
 import type { InspectorEntry, InspectorSession } from '../inspector-session.js';
 
 /** The page's whole behaviour; runs in the browser, never in Node. */
@@ -116,6 +117,33 @@ export function runInspectorPage(): void {
     return view.session ? view.session.current : null;
   }
 
+  /** Brings `target` into view inside `box` only (scrollIntoView would scroll the window too). */
+  function scrollWithin(box: HTMLElement, target: Element, center: boolean): void {
+    const outer = box.getBoundingClientRect();
+    const inner = target.getBoundingClientRect();
+    if (center) {
+      box.scrollLeft += inner.left + inner.width / 2 - (outer.left + outer.width / 2);
+      box.scrollTop += inner.top + inner.height / 2 - (outer.top + outer.height / 2);
+    } else if (inner.top < outer.top || inner.bottom > outer.bottom) {
+      box.scrollTop += inner.top < outer.top ? inner.top - outer.top : inner.bottom - outer.bottom;
+    }
+  }
+
+  /** 100 %: one Graphviz point per CSS pixel (labels 11–13 px, the pane scrolls); fit: the whole chart. */
+  function setZoom(fit: boolean): void {
+    const chart = $('chart');
+    const svg = chart.querySelector('svg');
+    chart.classList.toggle('fit', fit);
+    $('zoom-fit').setAttribute('aria-pressed', String(fit));
+    $('zoom-actual').setAttribute('aria-pressed', String(!fit));
+    if (svg === null) return;
+    const box = svg.viewBox.baseVal;
+    svg.style.width = fit ? '' : `${box.width}px`;
+    svg.style.height = fit ? '' : `${box.height}px`;
+    const active = chart.querySelector('[data-active="true"]');
+    if (!fit && active !== null) scrollWithin(chart, active, true);
+  }
+
   function renderChart(): void {
     const active = activeState();
     const entry = view.entries[view.cursor];
@@ -133,6 +161,7 @@ export function runInspectorPage(): void {
       else node.removeAttribute('data-active');
       node.classList.toggle('visited', name !== null && visited.has(name) && name !== active);
       node.classList.toggle('bad', name === active && bad);
+      if (name === active && !$('chart').classList.contains('fit')) scrollWithin($('chart'), node, true);
     }
     for (const edge of document.querySelectorAll('#chart g.edge[data-from]')) {
       const taken = entry !== undefined && entry.from !== null && edge.getAttribute('data-from') === entry.from && edge.getAttribute('data-to') === entry.to;
@@ -209,7 +238,7 @@ export function runInspectorPage(): void {
     for (const row of document.querySelectorAll('#timeline li[data-index]')) {
       const selected = Number(row.getAttribute('data-index')) === view.cursor;
       row.classList.toggle('selected', selected);
-      if (selected) row.scrollIntoView({ block: 'nearest' });
+      if (selected) scrollWithin($('timeline'), row, false);
     }
   }
 
@@ -269,6 +298,7 @@ export function runInspectorPage(): void {
     view.entries = [];
     view.runs = 0;
     $('chart').innerHTML = session.svg;
+    setZoom(false);
     $('mode').textContent = session.mode;
     $('mode').classList.add(session.mode);
     $('follow-label').hidden = session.mode !== 'live';
@@ -285,6 +315,8 @@ export function runInspectorPage(): void {
     if (session.mode === 'live' && !session.finished) connect(last === undefined ? 0 : last.seq);
   }
 
+  $('zoom-fit').addEventListener('click', () => setZoom(true));
+  $('zoom-actual').addEventListener('click', () => setZoom(false));
   $('step-first').addEventListener('click', () => setCursor(0));
   $('step-prev').addEventListener('click', () => setCursor(view.cursor - 1));
   $('step-next').addEventListener('click', () => setCursor(view.cursor + 1));
@@ -303,11 +335,16 @@ export function runInspectorPage(): void {
     setCursor(Math.max(0, move));
   });
 
-  fetch('/api/session', { cache: 'no-store' })
-    .then((response) => {
-      if (!response.ok) throw new Error(`the inspector answered ${response.status}`);
-      return response.json() as Promise<InspectorSession>;
-    })
+  // An exported file carries its session inline and fetches nothing; a served page asks its server.
+  const inlined = document.getElementById('session-data');
+  const loading: Promise<InspectorSession> =
+    inlined !== null
+      ? Promise.resolve().then(() => JSON.parse(inlined.textContent ?? '') as InspectorSession)
+      : fetch('/api/session', { cache: 'no-store' }).then((response) => {
+          if (!response.ok) throw new Error(`the inspector answered ${response.status}`);
+          return response.json() as Promise<InspectorSession>;
+        });
+  loading
     .then(start)
     .catch((error: unknown) => {
       $('status').textContent = `could not load the session: ${error instanceof Error ? error.message : String(error)}`;

@@ -9,7 +9,7 @@ export const PAGE_STYLE = `
 }
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); font-size: 14px; }
-header { display: flex; align-items: center; gap: 12px; padding: 10px 18px; background: var(--ink); color: #fff; }
+header { display: flex; align-items: center; gap: 12px; padding: 10px 18px; background: var(--ink); color: #fff; position: sticky; top: 0; z-index: 10; box-shadow: 0 1px 4px rgba(15, 23, 42, .35); }
 header .brand { font-weight: 700; letter-spacing: .02em; white-space: nowrap; }
 header h1 { font-size: 14px; font-weight: 400; margin: 0; opacity: .85; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; flex: 1; min-width: 120px; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
 .badge { border-radius: 999px; padding: 2px 10px; font-size: 12px; font-weight: 700; text-transform: uppercase; letter-spacing: .06em; background: #475569; }
@@ -20,11 +20,16 @@ header h1 { font-size: 14px; font-weight: 400; margin: 0; opacity: .85; overflow
 main { display: flex; gap: 14px; padding: 14px; align-items: flex-start; }
 .card { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 12px 14px; }
 #chart-pane { flex: 3 1 0; min-width: 0; display: flex; flex-direction: column; align-items: center; }
-#chart { width: 100%; display: flex; justify-content: center; }
-#chart svg { width: 100%; height: auto; max-height: calc(100vh - 110px); }
-.legend { font-size: 12px; color: var(--muted); display: flex; gap: 14px; margin-top: 6px; }
+#chart { width: 100%; overflow: auto; max-height: calc(100vh - 120px); }
+#chart svg { display: block; margin: 0 auto; }
+#chart.fit svg { width: 100%; height: auto; max-height: calc(100vh - 130px); }
+.legend { font-size: 12px; color: var(--muted); display: flex; gap: 14px; margin-top: 6px; align-items: center; }
+.zoom button { font: inherit; font-size: 12px; border: 1px solid var(--line); background: #f8fafc; padding: 2px 8px; cursor: pointer; }
+.zoom button:first-child { border-radius: 6px 0 0 6px; }
+.zoom button:last-child { border-radius: 0 6px 6px 0; border-left: 0; }
+.zoom button[aria-pressed="true"] { background: var(--visited); font-weight: 700; }
 .legend i { display: inline-block; width: 12px; height: 12px; border-radius: 3px; vertical-align: -2px; margin-right: 4px; border: 1px solid #94a3b8; }
-aside { flex: 2 1 0; min-width: 400px; max-width: 640px; display: flex; flex-direction: column; gap: 14px; }
+aside { flex: 0 1 460px; min-width: 400px; max-width: 640px; display: flex; flex-direction: column; gap: 14px; }
 h2 { font-size: 12px; text-transform: uppercase; letter-spacing: .08em; color: var(--muted); margin: 0 0 8px; }
 #controls { display: flex; align-items: center; gap: 6px; }
 #controls button { font: inherit; font-size: 17px; line-height: 1; min-width: 34px; border: 1px solid var(--line); background: #f8fafc; border-radius: 6px; padding: 5px 8px 7px; cursor: pointer; }
