@@ -5,7 +5,6 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import tls from 'node:tls';
 import type { UpgraderConfig } from '../config/load-config.js';
 import { SETTINGS } from '../config/settings.js';
 import { redactUrl } from '../errors.js';
@@ -84,7 +83,8 @@ async function trustedCas(config: UpgraderConfig): Promise<string[] | undefined>
   const pem = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new Error(`cannot read the CA file ${file} (${SETTINGS.caFile.property}): ${error.code ?? String(error)}`);
   });
-  return [...tls.rootCertificates, pem];
+  // node:tls only with a CA file: a launch that never connects over TLS need not load it.
+  return [...process.getBuiltinModule('node:tls').rootCertificates, pem];
 }
 
 /** Reads the bearer token from its file (trimmed); throws naming the file, never the token. */

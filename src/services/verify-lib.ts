@@ -1,6 +1,6 @@
 // Verifies lib/ against a manifest: hashes every listed file on all cores and lists what is
 // missing, changed, or not in the manifest. Reads only; never changes a file.
-import { promises as fs } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { Manifest } from '../formats/manifest.js';
 import { eachLimited } from './each-limited.js';
@@ -42,7 +42,8 @@ export async function verifyLib(libDir: string, manifest: Manifest, pool: HashPo
     }
     let stat;
     try {
-      stat = await fs.lstat(file);
+      // Synchronous: a stat from the page cache is cheaper than its promise round trip.
+      stat = lstatSync(file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') {
         missing.push(entry.name);
