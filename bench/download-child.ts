@@ -11,8 +11,8 @@ import { createHttpClient } from '../src/services/http-client.js';
 /** What the parent asks the child to download. */
 export interface DownloadPlan {
   jobs: DownloadJob[];
-  /** Files at once; default: the product's default (settings `concurrency`). */
-  concurrency?: number;
+  /** Files at once (a number or `auto`); default: the product's default (settings `concurrency`). */
+  concurrency?: number | 'auto';
   progress?: boolean;
 }
 

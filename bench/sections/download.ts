@@ -17,7 +17,7 @@ const LATENCY_MS = 50;
 /** The bandwidth-bound link: 2 MB/s shared by every connection, no added latency. */
 const LINK_RATE = 2_000_000;
 /** Files at once in the table of concurrency against time. */
-const TABLE_CONCURRENCY = [1, 2, 4, 8, 16];
+const TABLE_CONCURRENCY: (number | 'auto')[] = [1, 2, 4, 8, 16, 32, 'auto'];
 const DEFAULT_CONCURRENCY = SETTINGS.concurrency.default;
 const LARGE_FILES = 3;
 const LARGE_SIZE = 100 * 1048576;
@@ -27,12 +27,12 @@ interface Part {
   commands: SectionResult['commands'];
   notes?: string[];
   /** Rows of the table of concurrency against time: one column per link. */
-  table?: Map<number, string>;
+  table?: Map<number | 'auto', string>;
   tableHeader?: string;
 }
 
 /** A copy of a downloadAll plan with `concurrency` set; returns its path. */
-async function planWithConcurrency(plan: string, concurrency: number): Promise<string> {
+async function planWithConcurrency(plan: string, concurrency: number | 'auto'): Promise<string> {
   const parsed = JSON.parse(await fs.readFile(plan, 'utf8')) as DownloadPlan;
   const out = plan.replace(/\.json$/, `-c${concurrency}.json`);
   await fs.writeFile(out, JSON.stringify({ ...parsed, concurrency } satisfies DownloadPlan));
@@ -45,7 +45,7 @@ async function concurrencySweep(
   plan: string,
   reset: () => Promise<void>,
   also: Record<string, () => Promise<{ ms: number }>> = {},
-): Promise<{ byConcurrency: Map<number, ToolMedian>; also: Record<string, ToolMedian> }> {
+): Promise<{ byConcurrency: Map<number | 'auto', ToolMedian>; also: Record<string, ToolMedian> }> {
   const tools: Record<string, () => Promise<{ ms: number }>> = { ...also };
   for (const c of TABLE_CONCURRENCY) {
     const line = benchScript(ctx, 'download-child.js', [await planWithConcurrency(plan, c)]);
@@ -178,8 +178,9 @@ async function benchNarrow(ctx: BenchContext, dir: string, root: string, hashes:
       rows,
       notes: [
         `On the ${LINK_RATE / 1e6} MB/s link the bytes alone take ${sec((SMALL_FILES * SMALL_SIZE * 1000) / LINK_RATE)} whatever the concurrency: more files at once ` +
-          `share the same line. The default (${DEFAULT_CONCURRENCY} at once) took ${sec(ours?.ms ?? Number.NaN)} there against ` +
-          `${sec(sweep.byConcurrency.get(4)?.ms ?? Number.NaN)} for 4 at once: a narrow link is not hurt by it (the table), a slow-answering one gains.`,
+          `share the same line. The default (${DEFAULT_CONCURRENCY}) took ${sec(ours?.ms ?? Number.NaN)} there against ` +
+          `${sec(sweep.byConcurrency.get(4)?.ms ?? Number.NaN)} for 4 at once: a narrow link is not hurt by it (the table), a slow-answering one gains. ` +
+          '`auto` starts at 4, doubles while the bytes received per second grow by 15 % or more, and steps back to the last size that helped once they stop growing (halving on errors).',
       ],
       table: new Map(TABLE_CONCURRENCY.map((c) => {
         const t = sweep.byConcurrency.get(c) as ToolMedian;

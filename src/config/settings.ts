@@ -26,6 +26,18 @@ function integer(min: number, max: number): (text: string) => number | { expecte
   };
 }
 
+/** The concurrency setting's default, typed as the setting's values. */
+const AUTO: number | 'auto' = 'auto';
+
+// `auto`, or what `fixed` accepts.
+function autoOr(fixed: (text: string) => number | { expected: string }): (text: string) => number | 'auto' | { expected: string } {
+  return (text) => {
+    if (text.trim().toLowerCase() === 'auto') return 'auto';
+    const value = fixed(text);
+    return typeof value === 'number' ? value : { expected: `auto or ${value.expected}` };
+  };
+}
+
 function httpUrl(text: string): string | { expected: string } {
   try {
     const url = new URL(text.trim());
@@ -135,10 +147,10 @@ export const SETTINGS = {
     property: 'reg.upgrader.download.concurrency',
     env: 'REG_UPGRADER_CONCURRENCY',
     flag: 'concurrency',
-    doc: 'files downloaded at once',
-    // 8: on a link that answers slowly the waiting overlaps (BENCHMARKS.md, Download); on a narrow one it costs nothing.
-    default: 8,
-    parse: integer(1, 64),
+    doc: 'files downloaded at once: auto (from 4, doubling while throughput grows, up to 32; halved on errors) or a fixed number',
+    // auto: a link that answers slowly gains from many requests in flight, a narrow one does not (BENCHMARKS.md, Download).
+    default: AUTO,
+    parse: autoOr(integer(1, 64)),
   },
   retries: {
     property: 'reg.upgrader.download.retries',

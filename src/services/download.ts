@@ -1,17 +1,18 @@
 // Resumable, verified downloads into staging: part file + validator beside it, hash while
 // streaming, Range/If-Range to resume, fsync + atomic rename only once the SHA-256 matches.
 import { createHash, type Hash } from 'node:crypto';
-import { once } from 'node:events';
+import { once, setMaxListeners } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Got, PlainResponse } from 'got';
+import { afterFailure, afterRound, startConcurrency, type ConcurrencyState, type LimitChange } from './adaptive-concurrency.js';
 import { NetworkError, noteBytesFetched, UpgradeError, redactUrl } from '../errors.js';
 import { downloadFailed, hashMismatch, localIoError } from './download-errors.js';
 import { assertRoom, diskFull, fileDeadline, isDiskFull, SPACE_CHECK_EVERY, tooLarge, type DownloadLimits } from './download-limits.js';
-import { commit, discardPart, fsyncFolders, hashIfSized, hashPrefix, readMeta, sizeOf, strongEtag, writeMeta } from './part-file.js';
+import { commit, discardPart, fsyncFolders, hashIfSized, hashPrefix, readMeta, sizeOf, strongEtag, unlinkIfPresent, writeMeta } from './part-file.js';
 import { isRetryable, retryDelay, type RetryPolicy } from './retry-delay.js';
 
 /** One file to fetch into staging and verify. */
@@ -63,6 +64,8 @@ export interface DownloadOptions {
   limits?: DownloadLimits;
   /** Counts every body byte received, as it arrives (so a failed step still knows what it fetched). */
   meter?: ByteMeter;
+  /** An attempt failed and will be retried (downloadAll then fetches fewer files at once). */
+  onAttemptFailed?: () => void;
 }
 
 /** A running count of body bytes received over the network, shared by the downloads of one step. */
@@ -72,8 +75,10 @@ export interface ByteMeter {
 
 /** Options of downloadAll: those of downloadFile plus the pool size. */
 export interface DownloadAllOptions extends DownloadOptions {
-  /** Parallel downloads, default 4. */
-  concurrency?: number;
+  /** Files at once: a fixed number, or `auto` (adapts to the link); default 4. */
+  concurrency?: number | 'auto';
+  /** The `auto` limit changed (for the log). */
+  onConcurrency?: (limit: number, reason: 'grew' | 'link-full' | 'errors') => void;
   onFileDone?: (result: DownloadResult) => void;
   /** How one file is fetched; default downloadFile (differential downloads pass their own). */
   download?: (client: Got, job: DownloadJob, options: DownloadOptions) => Promise<DownloadResult>;
@@ -111,9 +116,9 @@ export async function downloadFile(client: Got, job: DownloadJob, options: Downl
       await discardPart(job);
       return { ...result, bytesFetched: 0, resumed: false, alreadyPresent: true };
     }
-    await rm(job.finalPath, { force: true }); // never leave a wrong file where a verified one is expected
+    await unlinkIfPresent(job.finalPath); // never leave a wrong file where a verified one is expected
     await mkdir(dirname(job.partPath), { recursive: true });
-    await mkdir(dirname(job.finalPath), { recursive: true });
+    if (dirname(job.finalPath) !== dirname(job.partPath)) await mkdir(dirname(job.finalPath), { recursive: true });
     await assertRoom(dirname(job.partPath), (job.expectedSize ?? 0) - (await sizeOf(job.partPath)), options.limits?.freeSpaceReserve ?? 0, job.label);
     await fetchWithRetries(state);
     return { ...result, bytesFetched: state.fetched, resumed: state.resumed, alreadyPresent: false };
@@ -141,9 +146,9 @@ async function fetchWithRetries(state: Attempt): Promise<void> {
   for (;;) {
     options.signal?.throwIfAborted();
     try {
-      const { hash, size } = await attemptOnce(state);
+      const { hash, size, written } = await attemptOnce(state);
       if (hash !== expected || (job.expectedSize !== undefined && size !== job.expectedSize)) throw new CorruptDownload(hash, size);
-      return await commit(job);
+      return await commit(job, written);
     } catch (error) {
       options.signal?.throwIfAborted();
       if (isRefused(error) || isDiskFull(error)) throw error;
@@ -157,55 +162,91 @@ async function fetchWithRetries(state: Attempt): Promise<void> {
       if (size > highWater) [highWater, failures] = [size, 0]; // progress: the link works, just badly
       failures += 1;
       if (!isRetryable(error) || failures > options.retry.retries) throw downloadFailed(job, error, failures);
+      options.onAttemptFailed?.();
       await sleep(retryDelay(failures, options.retry, options.random ?? Math.random));
     }
   }
 }
 
 /**
- * Downloads every job with at most `concurrency` at once; the first failure stops the rest and is
- * thrown, noting the bytes all of them had fetched (noteBytesFetched).
+ * Downloads every job, `concurrency` at once (`auto`: as many as the link rewards, see
+ * adaptive-concurrency.ts); the first failure stops the rest and is thrown, noting the bytes all
+ * of them had fetched (noteBytesFetched).
  */
 export async function downloadAll(client: Got, jobs: DownloadJob[], options: DownloadAllOptions): Promise<DownloadResult[]> {
-  const concurrency = options.concurrency ?? 4;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be an integer ≥ 1, got ${concurrency}`);
+  const setting = options.concurrency ?? 4;
+  if (setting !== 'auto' && (!Number.isInteger(setting) || setting < 1)) throw new RangeError(`concurrency must be an integer ≥ 1 or 'auto', got ${setting}`);
   const paths = jobs.flatMap((job) => [job.partPath, job.finalPath]);
   if (new Set(paths).size !== paths.length) throw new Error('downloadAll: two jobs share a part or final path');
   options.signal?.throwIfAborted();
   const controller = new AbortController();
   const signal = options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal]);
+  setMaxListeners(0, signal); // one listener per file in flight, up to 32 at once: not a leak
   const meter = options.meter ?? { fetched: 0 };
   const results: DownloadResult[] = [];
   const report = options.onProgress;
-  if (report !== undefined) options = { ...options, onProgress: (progress) => report({ ...progress, files: jobs.length }) };
+  let policy = startConcurrency(setting);
+  const adjust = ({ state, change }: { state: ConcurrencyState; change: LimitChange }): void => {
+    policy = state;
+    if (change !== undefined) options.onConcurrency?.(change.limit, change.reason);
+  };
+  const perFile: DownloadOptions = {
+    ...options,
+    signal,
+    meter,
+    onAttemptFailed: () => adjust(afterFailure(policy)),
+    ...(report !== undefined && { onProgress: (progress: DownloadProgress) => report({ ...progress, files: jobs.length }) }),
+  };
+  // A round ends when as many files as the limit have arrived over the network (files already
+  // present arrive instantly and say nothing about the link).
+  let round = { at: performance.now(), bytes: meter.fetched, files: 0 };
+  const arrived = (result: DownloadResult): void => {
+    if (result.alreadyPresent || (round.files += 1) < policy.limit) return;
+    const at = performance.now();
+    adjust(afterRound(policy, { limit: policy.limit, bytes: meter.fetched - round.bytes, ms: at - round.at }));
+    round = { at, bytes: meter.fetched, files: 0 };
+  };
   let failure: { error: unknown } | undefined;
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let index = next++; index < jobs.length && failure === undefined; index = next++) {
-      try {
-        const result = await (options.download ?? downloadFile)(client, jobs[index] as DownloadJob, { ...options, signal, meter });
-        results[index] = result;
-        options.onFileDone?.(result);
-      } catch (error) {
-        // Later rejections are the siblings we aborted: the first failure is the story.
-        failure ??= { error };
-        controller.abort(failure.error);
-      }
+  const fetchOne = async (index: number): Promise<void> => {
+    try {
+      const result = await (options.download ?? downloadFile)(client, jobs[index] as DownloadJob, perFile);
+      results[index] = result;
+      arrived(result);
+      options.onFileDone?.(result);
+    } catch (error) {
+      // Later rejections are the siblings we aborted: the first failure is the story.
+      failure ??= { error };
+      controller.abort(failure.error);
     }
   };
-  // Wait for every worker, so no file is still being written when the caller moves on.
-  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+  // Start files while under the limit; wait for every one, so none is still being written when the caller moves on.
+  await new Promise<void>((resolve) => {
+    let next = 0;
+    let active = 0;
+    const pump = (): void => {
+      while (failure === undefined && active < policy.limit && next < jobs.length) {
+        active += 1;
+        void fetchOne(next++).finally(() => {
+          active -= 1;
+          pump();
+        });
+      }
+      if (active === 0) resolve();
+    };
+    pump();
+  });
   if (failure !== undefined) throw noteBytesFetched(failure.error, meter.fetched);
   await fsyncFolders(results.filter((result) => !result.alreadyPresent).map((result) => result.finalPath));
   return results;
 }
 
 // One request: resume the part if it is ours, else start it; returns the SHA-256 and size on disk.
-async function attemptOnce(state: Attempt): Promise<{ hash: string; size: number }> {
+async function attemptOnce(state: Attempt): Promise<{ hash: string; size: number; written: 'synced' | 'unsynced' }> {
   const { job, options } = state;
-  const meta = await readMeta(job);
   let offset = await sizeOf(job.partPath);
-  if (meta?.url !== job.url || meta.expectedSha256 !== state.expected) {
+  // Without a part there is nothing to resume: a validator left alone is overwritten by the answer's.
+  const meta = offset > 0 ? await readMeta(job) : undefined;
+  if (offset > 0 && (meta?.url !== job.url || meta.expectedSha256 !== state.expected)) {
     await discardPart(job); // not ours, or no meta to say so
     offset = 0;
   }
@@ -252,7 +293,8 @@ async function attemptOnce(state: Attempt): Promise<{ hash: string; size: number
   const limit = job.expectedSize === undefined ? options.limits?.maxFileSize : undefined;
   if (limit !== undefined && total !== undefined && total > limit) throw stop(stream, tooLarge(job.label, job.url, total, limit, true));
   const reserve = options.limits?.freeSpaceReserve ?? 0;
-  if (total !== undefined) await assertRoom(dirname(job.partPath), total - offset, reserve, job.label).catch((error: Error) => Promise.reject(stop(stream, error)));
+  // A size the manifest gives was checked before the first request (downloadFile); the streaming checks below cover the rest.
+  if (total !== undefined && job.expectedSize === undefined) await assertRoom(dirname(job.partPath), total - offset, reserve, job.label).catch((error: Error) => Promise.reject(stop(stream, error)));
   // Hash and count as the bytes arrive. A dropped connection (or an abort) ends the body early but
   // gracefully, so every byte received still reaches the part; the error is thrown after.
   let size = offset;
@@ -281,7 +323,8 @@ async function attemptOnce(state: Attempt): Promise<{ hash: string; size: number
     }
   }
   // 1 MiB buffer: fewer, larger writes (a quarter less CPU on big files than the 16 KiB default).
-  const file = createWriteStream(job.partPath, { flags: offset > 0 ? 'a' : 'w', highWaterMark: 1 << 20 });
+  // flush: the stream fsyncs its own descriptor before closing, so commit need not open the file again.
+  const file = createWriteStream(job.partPath, { flags: offset > 0 ? 'a' : 'w', highWaterMark: 1 << 20, flush: true });
   try {
     await pipeline(received, file);
   } finally {
@@ -292,14 +335,14 @@ async function attemptOnce(state: Attempt): Promise<{ hash: string; size: number
   if (total !== undefined && size < total) {
     throw Object.assign(new Error(`response ended after ${size} of ${total} bytes`), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
   }
-  return { hash: hash.digest('hex').toUpperCase(), size };
+  return { hash: hash.digest('hex').toUpperCase(), size, written: 'synced' };
 }
 
 // The part already holds the whole file (a crash before the rename) — or it is stale.
-function wholePart(state: Attempt, prefix: Hash, size: number): { hash: string; size: number } {
+function wholePart(state: Attempt, prefix: Hash, size: number): { hash: string; size: number; written: 'unsynced' } {
   const hash = prefix.digest('hex').toUpperCase();
   if (hash !== state.expected || (state.job.expectedSize ?? size) !== size) throw new StalePart();
-  return { hash, size };
+  return { hash, size, written: 'unsynced' }; // written by an earlier process, perhaps never flushed
 }
 
 function stop(stream: { destroy(): void }, error: Error): Error {

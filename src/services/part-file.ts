@@ -2,7 +2,7 @@
 // resume a download safely, and how a verified part is committed into place.
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DownloadJob } from './download.js';
 
@@ -10,13 +10,21 @@ import type { DownloadJob } from './download.js';
 export interface PartMeta { url: string; expectedSha256: string; etag?: string; lastModified?: string }
 
 /**
- * fsyncs the part, renames it into place, then forgets the validator. The folder is fsynced once per
- * batch by `fsyncFolders` (a rename lost to a power cut only means the file is fetched again).
+ * fsyncs the part (unless the writer already did), renames it into place, then forgets the
+ * validator. The folder is fsynced once per batch by `fsyncFolders` (a rename lost to a power cut
+ * only means the file is fetched again).
  */
-export async function commit(job: DownloadJob): Promise<void> {
-  await fsync(job.partPath, 'r+');
+export async function commit(job: DownloadJob, written: 'synced' | 'unsynced'): Promise<void> {
+  if (written === 'unsynced') await fsync(job.partPath, 'r+');
   await rename(job.partPath, job.finalPath);
-  await rm(metaPath(job), { force: true });
+  await unlinkIfPresent(metaPath(job));
+}
+
+/** Deletes a file; absent is fine (one system call, where fs.rm first looks at what is there). */
+export async function unlinkIfPresent(path: string): Promise<void> {
+  await unlink(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
 }
 
 /** fsyncs each distinct folder once, so the renames into them survive power loss. */
@@ -44,8 +52,8 @@ export const metaPath = (job: DownloadJob): string => `${job.partPath}.meta`;
 
 /** Removes a part and its validator. */
 export async function discardPart(job: DownloadJob): Promise<void> {
-  await rm(job.partPath, { force: true });
-  await rm(metaPath(job), { force: true });
+  await unlinkIfPresent(job.partPath);
+  await unlinkIfPresent(metaPath(job));
 }
 
 /** The validator beside a part, or undefined when missing or torn. */
@@ -60,10 +68,12 @@ export async function readMeta(job: DownloadJob): Promise<PartMeta | undefined> 
   }
 }
 
-/** Writes the validator beside a part (temp + rename). */
+/**
+ * Writes the validator beside a part. In place, no temp file: a torn write is not JSON, and
+ * readMeta then refuses the part (it is fetched again), which is all a temp file would buy.
+ */
 export async function writeMeta(job: DownloadJob, meta: PartMeta): Promise<void> {
-  await writeFile(`${metaPath(job)}.tmp`, JSON.stringify(meta));
-  await rename(`${metaPath(job)}.tmp`, metaPath(job));
+  await writeFile(metaPath(job), JSON.stringify(meta));
 }
 
 /** Size of a regular file, 0 when absent. */

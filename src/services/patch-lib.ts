@@ -7,14 +7,19 @@ import type { Got } from 'got';
 import { noteBytesFetched, UpgradeError } from '../errors.js';
 import type { Manifest } from '../formats/manifest.js';
 import type { PatchOutput } from '../machines/station-services.js';
+import { describeLimit } from './adaptive-concurrency.js';
 import { deltaDownload } from './delta/local-sources.js';
 import { downloadAll, type ByteMeter, type DownloadJob, type DownloadProgress } from './download.js';
 import type { DownloadLimits } from './download-limits.js';
 import { fsyncFolders } from './part-file.js';
+import { eachLimited } from './each-limited.js';
 import type { HashPool } from './hash-pool.js';
 import { assertNoSymlinkedFolders, coreFamily, pruneEmptyFolders, removeSymlinkedFolders, resolveInLib, symlinkedFolderOn } from './lib-paths.js';
 import type { Logger } from './logger.js';
 import type { RetryPolicy } from './retry-delay.js';
+
+/** Renames into lib/ at once: each is a few system calls, and the thread pool has 4 threads. */
+const MOVES_AT_ONCE = 16;
 
 /** What the patcher needs from the run. */
 export interface PatchDeps {
@@ -25,7 +30,8 @@ export interface PatchDeps {
   /** Folder for this step's downloads (inside the client folder, so rename stays on one filesystem). */
   stagingDir: string;
   pool: HashPool;
-  concurrency: number;
+  /** Files at once: a number, or `auto` (adapts to the link). */
+  concurrency: number | 'auto';
   retry: RetryPolicy;
   logger: Logger;
   onProgress?: (progress: DownloadProgress) => void;
@@ -112,6 +118,7 @@ async function patchWith(
   const results = await downloadAll(deps.client, jobs, {
     meter,
     concurrency: deps.concurrency,
+    onConcurrency: (limit, reason) => deps.logger.info(`patch: ${describeLimit(limit, reason)}`, { concurrency: limit, reason }),
     retry: deps.retry,
     onProgress: deps.onProgress,
     signal: deps.signal,
@@ -120,18 +127,22 @@ async function patchWith(
     // Sources are read from lib/ before anything in it is replaced: every rename comes after all downloads.
     download: deltaDownload({ serverUrl: deps.serverUrl, manifest, libDir: deps.libDir, wholeFiles: deps.wholeFiles ?? false, logger: deps.logger }),
   });
-  for (const job of jobs) {
-    const target = resolveInLib(deps.libDir, job.label);
+  // Folders first, one at a time (a symlink on the way is removed once, a folder made once), then the renames, many at once.
+  const folders = new Map(jobs.map((job) => resolveInLib(deps.libDir, job.label)).map((target) => [path.dirname(target), target]));
+  for (const target of folders.values()) {
     // A symlinked folder on the way is unlinked (its target untouched) and becomes a real folder below.
     for (const link of await removeSymlinkedFolders(deps.libDir, target)) deps.logger.warn(`removed ${link}: a symlink where lib/ needs a real folder`);
     await assertNoSymlinkedFolders(deps.libDir, target);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+  }
+  await eachLimited(jobs, MOVES_AT_ONCE, async (job) => {
+    const target = resolveInLib(deps.libDir, job.label);
     // A symlink or folder in the way is removed first: rename would otherwise fail or land inside it.
     const current = await fs.lstat(target).catch(() => undefined);
     if (current !== undefined && !current.isFile()) await fs.rm(target, { recursive: true, force: true });
-    await fs.mkdir(path.dirname(target), { recursive: true });
     await fs.rename(job.finalPath, target);
     deps.logger.info(`patched ${job.label}`);
-  }
+  });
   // One fsync per folder, not per file: a rename lost to a power cut is only patched again.
   await fsyncFolders(jobs.map((job) => resolveInLib(deps.libDir, job.label)));
 

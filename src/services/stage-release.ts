@@ -7,6 +7,7 @@ import { FormatError, noteBytesFetched, redactUrl } from '../errors.js';
 import { parseManifest } from '../formats/manifest.js';
 import type { StageOutput, UpgradeStepInput } from '../machines/station-services.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { describeLimit } from './adaptive-concurrency.js';
 import { deltaDownload } from './delta/local-sources.js';
 import { downloadAll, type ByteMeter, type DownloadProgress } from './download.js';
 import type { DownloadLimits } from './download-limits.js';
@@ -46,7 +47,8 @@ export interface StageDeps {
   serverUrl: string;
   clientDir: string;
   upgradeDir: string;
-  concurrency: number;
+  /** Files at once: a number, or `auto` (adapts to the link). */
+  concurrency: number | 'auto';
   retry: RetryPolicy;
   logger: Logger;
   /** With a key, the new manifest must carry a valid MANIFEST.MF.sig (DESIGN §10). */
@@ -102,6 +104,7 @@ async function stageWith(meter: ByteMeter, deps: StageDeps, input: UpgradeStepIn
   const results = await downloadAll(deps.client, jobs, {
     meter,
     concurrency: deps.concurrency,
+    onConcurrency: (limit, reason) => deps.logger.info(`staging: ${describeLimit(limit, reason)}`, { concurrency: limit, reason }),
     retry: deps.retry,
     onProgress: deps.onProgress,
     signal: deps.signal,

@@ -99,3 +99,46 @@ describe('downloadAll', () => {
     await expect(downloadAll(client, [first!, { ...first!, label: 'again' }], fast)).rejects.toThrow(/share/);
   });
 });
+
+describe('downloadAll with concurrency auto', () => {
+  const many = Array.from({ length: 64 }, (_, i) => [`lib/many-${i}.jar`, randomBytes(4 * 1024)] as const);
+  let slow: TestServer;
+  let out: string;
+  beforeEach(async () => {
+    out = await mkdtemp(path.join(tmpdir(), 'download-auto-'));
+    slow = await startTestServer(Object.fromEntries(many.map(([name, body]) => [`/1.2.0/${name}`, body])), { '*': { latencyMs: 80 } });
+  });
+  afterEach(async () => {
+    await slow.close();
+    await rm(out, { recursive: true, force: true });
+  });
+  const manyJobs = (): DownloadJob[] =>
+    many.map(([name, body]) => ({
+      url: `${slow.url}1.2.0/${name}`,
+      partPath: path.join(out, `${name}.part`),
+      finalPath: path.join(out, name),
+      expectedSha256: sha(body),
+      expectedSize: body.length,
+      label: name,
+    }));
+
+  it('starts at 4 and puts more files in flight on a link that answers slowly', async () => {
+    const changes: string[] = [];
+    await downloadAll(client, manyJobs(), { ...fast, concurrency: 'auto', onConcurrency: (limit, reason) => changes.push(`${limit} ${reason}`) });
+    expect(changes[0]).toBe('8 grew');
+    expect(changes).toContain('16 grew');
+    expect(slow.maxInFlight).toBeGreaterThan(8);
+    expect(slow.maxInFlight).toBeLessThanOrEqual(32);
+    for (const [name, body] of many) expect(sha(await readFile(path.join(out, name)))).toBe(sha(body));
+  });
+
+  it('halves the files in flight when requests fail, and still gets every file', async () => {
+    for (const [name] of many.slice(0, 3)) slow.setKnobs(`/1.2.0/${name}`, { failFirst: 1, failStatus: 503, latencyMs: 80 });
+    const changes: string[] = [];
+    await downloadAll(client, manyJobs(), { ...fast, concurrency: 'auto', onConcurrency: (limit, reason) => changes.push(`${limit} ${reason}`) });
+    expect(changes[0]).toBe('2 errors');
+    expect(changes).not.toContain('8 grew');
+    expect(slow.maxInFlight).toBeLessThanOrEqual(4);
+    for (const [name, body] of many) expect(sha(await readFile(path.join(out, name)))).toBe(sha(body));
+  });
+});

@@ -110,14 +110,14 @@ describe('a download never writes more than it may', () => {
 describe.skipIf(!existsSync('/dev/full'))('a full disk (ENOSPC from /dev/full)', () => {
   it('a write that fails with ENOSPC deletes the part and ends IO_FAILED (21) naming the full disk', async () => {
     // The validator written beside the part is the first write of a fresh download: make it hit a full device.
-    const metaTemp = `${job().partPath}.meta.tmp`;
+    const metaTemp = `${job().partPath}.meta`;
     await mkdir(path.dirname(metaTemp), { recursive: true });
     await symlink('/dev/full', metaTemp);
     const error = await failure(downloadFile(client, job(), fast));
     expect(error.code).toBe('IO_FAILED');
     expect(error.details['reason']).toBe('ENOSPC');
     expect(error.message).toMatch(/disk is full/);
-    expect(await stagingFiles()).toEqual(['app.jar.part.meta.tmp']); // only the seam itself
+    expect(await stagingFiles()).toEqual([]); // the part and its validator (the seam itself) are gone
     expect(server.requestsFor(FILE)).toHaveLength(1); // no retry on a full disk
   });
 });

@@ -192,7 +192,7 @@ async function writePart(
   }
   const actual = whole.digest('hex').toUpperCase();
   if (actual !== job.expectedSha256.toUpperCase()) throw new WholeFile(`assembled file has SHA-256 ${actual}, not the manifest's ${job.expectedSha256.toUpperCase()}`);
-  await commit(job);
+  await commit(job, 'unsynced');
 }
 
 // Bytes received for this file, and for the step's meter (a failed step still reports them).
