@@ -180,7 +180,7 @@ async function benchNarrow(ctx: BenchContext, dir: string, root: string, hashes:
         `On the ${LINK_RATE / 1e6} MB/s link the bytes alone take ${sec((SMALL_FILES * SMALL_SIZE * 1000) / LINK_RATE)} whatever the concurrency: more files at once ` +
           `share the same line. The default (${DEFAULT_CONCURRENCY}) took ${sec(ours?.ms ?? Number.NaN)} there against ` +
           `${sec(sweep.byConcurrency.get(4)?.ms ?? Number.NaN)} for 4 at once: a narrow link is not hurt by it (the table), a slow-answering one gains. ` +
-          '`auto` starts at 4, doubles while the bytes received per second grow by 15 % or more, and steps back to the last size that helped once they stop growing (halving on errors).',
+          '`auto` starts at 8, doubles while the bytes received per second grow by 15 % or more, and steps back to the last size that helped once they stop growing (halving on errors).',
       ],
       table: new Map(TABLE_CONCURRENCY.map((c) => {
         const t = sweep.byConcurrency.get(c) as ToolMedian;

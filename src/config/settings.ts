@@ -147,7 +147,7 @@ export const SETTINGS = {
     property: 'reg.upgrader.download.concurrency',
     env: 'REG_UPGRADER_CONCURRENCY',
     flag: 'concurrency',
-    doc: 'files downloaded at once: auto (from 4, doubling while throughput grows, up to 32; halved on errors) or a fixed number',
+    doc: 'files downloaded at once: auto (from 8, doubling while throughput grows, up to 32; halved on errors) or a fixed number',
     // auto: a link that answers slowly gains from many requests in flight, a narrow one does not (BENCHMARKS.md, Download).
     default: AUTO,
     parse: autoOr(integer(1, 64)),

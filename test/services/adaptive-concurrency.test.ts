@@ -16,13 +16,13 @@ function play(setting: number | 'auto', rateAt: (limit: number) => number, round
 describe('adaptive concurrency', () => {
   it.each([
     // a link that answers slowly: each file waits, so throughput grows with the files in flight
-    ['latency-bound: doubles up to the ceiling', (limit: number) => limit * 10, [4, 8, 16, 32, 32]],
-    // a narrow link: 4 at once already fill it, 8 bring nothing: back to 4 and stay
-    ['bandwidth-bound at 4: back to 4', () => 2000, [4, 8, 4, 4, 4]],
-    // full at 8: the doubling to 16 brings less than 15 % more
-    ['full at 8: settles on 8', (limit: number) => Math.min(limit, 8) * 10 + (limit > 8 ? 5 : 0), [4, 8, 16, 8, 8]],
+    ['latency-bound: doubles up to the ceiling', (limit: number) => limit * 10, [8, 16, 32, 32, 32]],
+    // a narrow link: 8 at once already fill it, 16 bring nothing: back to 8 and stay
+    ['bandwidth-bound: back to 8', () => 2000, [8, 16, 8, 8, 8]],
+    // full at 16: the doubling to 32 brings less than 15 % more
+    ['full at 16: settles on 16', (limit: number) => Math.min(limit, 16) * 10 + (limit > 16 ? 5 : 0), [8, 16, 32, 16, 16]],
     // a link that gets worse with more connections (a proxy that throttles them)
-    ['worse with more: back to 4', (limit: number) => (limit > 4 ? 500 : 1000), [4, 8, 4, 4, 4]],
+    ['worse with more: back to 8', (limit: number) => (limit > 8 ? 500 : 1000), [8, 16, 8, 8, 8]],
   ])('%s', (_name, rateAt, expected) => {
     expect(play('auto', rateAt).slice(0, expected.length)).toEqual(expected);
   });
@@ -35,12 +35,12 @@ describe('adaptive concurrency', () => {
 
   it('halves on a failure, never under the floor, and probes no further', () => {
     let state = startConcurrency('auto');
-    state = afterRound(state, { limit: 4, bytes: 100, ms: 10 }).state;
-    state = afterRound(state, { limit: 8, bytes: 400, ms: 10 }).state;
-    expect(state.limit).toBe(16);
+    state = afterRound(state, { limit: 8, bytes: 100, ms: 10 }).state;
+    state = afterRound(state, { limit: 16, bytes: 400, ms: 10 }).state;
+    expect(state.limit).toBe(32);
     const failed = afterFailure(state);
-    expect(failed.change).toEqual({ limit: 8, reason: 'errors' });
-    expect(afterRound(failed.state, { limit: 8, bytes: 10_000, ms: 1 }).state.limit).toBe(8);
+    expect(failed.change).toEqual({ limit: 16, reason: 'errors' });
+    expect(afterRound(failed.state, { limit: 16, bytes: 10_000, ms: 1 }).state.limit).toBe(16);
     let low = afterFailure(startConcurrency('auto')).state;
     low = afterFailure(low).state;
     expect(low.limit).toBe(AUTO_CONCURRENCY.min);
@@ -48,10 +48,10 @@ describe('adaptive concurrency', () => {
 
   it('reports each change with its reason, in words for the log', () => {
     const start = startConcurrency('auto');
-    const grew = afterRound(start, { limit: 4, bytes: 100, ms: 10 });
-    expect(grew.change).toEqual({ limit: 8, reason: 'grew' });
-    const full = afterRound(grew.state, { limit: 8, bytes: 100, ms: 10 });
-    expect(full.change).toEqual({ limit: 4, reason: 'link-full' });
+    const grew = afterRound(start, { limit: 8, bytes: 100, ms: 10 });
+    expect(grew.change).toEqual({ limit: 16, reason: 'grew' });
+    const full = afterRound(grew.state, { limit: 16, bytes: 100, ms: 10 });
+    expect(full.change).toEqual({ limit: 8, reason: 'link-full' });
     expect(describeLimit(4, 'link-full')).toBe('4 file(s) at once: more at once brought no more bytes per second');
   });
 });

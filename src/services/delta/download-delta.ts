@@ -37,6 +37,8 @@ class WholeFile extends Error {}
 export async function downloadDelta(client: Got, job: DownloadJob, delta: DeltaSource | undefined, options: DeltaOptions): Promise<DownloadResult> {
   const expected = job.expectedSha256.toUpperCase();
   if (delta === undefined || (await hashIfSized(job.finalPath, job.expectedSize)) === expected) return downloadFile(client, job, options);
+  // Nothing on the station to assemble from, not even an earlier part (a fresh install): straight to a whole download.
+  if (delta.localFiles.length === 0 && (await sizeOf(job.partPath)) === 0 && (await sizeOf(`${job.partPath}.prev`)) === 0) return downloadFile(client, job, options);
   const counted = { fetched: 0 };
   const previous = await keepPartAsSource(job);
   const sources = [...(previous === undefined ? [] : [previous]), ...delta.localFiles];
