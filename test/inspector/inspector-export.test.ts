@@ -107,4 +107,17 @@ describe.skipIf(!chromiumAvailable)('inspect --export in headless Chromium', () 
     expect(String((run.json?.error as { message: string }).message)).toContain(file);
     await expect(fs.stat(path.dirname(file))).rejects.toThrow();
   });
+
+  it('--export with --port or --host is a usage error naming them, and writes nothing', async () => {
+    const { client } = await damagedStation();
+    const file = path.join(await tempDir('rcu-insp-export-'), 'x.html');
+    const run = await runCli(['inspect', '--client-dir', client, '--export', file, '--port', '8080', '--host', '0.0.0.0', '--json']);
+    expect(run.code).toBe(64);
+    expect(run.json?.error).toMatchObject({ code: 'CONFIG_INVALID' });
+    expect(String((run.json?.error as { message: string }).message)).toContain('--port and --host only apply when serving');
+    await expect(fs.stat(file)).rejects.toThrow();
+    const fine = await runCli(['inspect', '--client-dir', client, '--export', file, '--json']);
+    expect(fine.code).toBe(0);
+    await expect(fs.stat(file)).resolves.toBeTruthy();
+  });
 });

@@ -203,13 +203,22 @@ Without --export it serves http://127.0.0.1:5940/ until Ctrl-C; --host 0.0.0.0 -
 on every interface (anyone who reaches the machine sees the station's history).
 --export writes one HTML file holding the chart, the history and the page's script: it opens from
 disk with no server and makes no request; URL credentials are removed, as in history --json.
+--export with --port or --host is a usage error (exit 64): nothing is served.
 --json prints {schemaVersion, command, url, host, port, clientDir} once serving, or with --export
 {schemaVersion, command, exported, clientDir, transitions, current, bytes}.`)
     // addCommand does not inherit the program's exitOverride: parse errors must reach runCli (exit 64)
     .exitOverride()
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<InspectOptions>();
-      if (options.export !== undefined) await exportReplay({ ...options, export: options.export });
-      else await serveReplay(options);
+      if (options.export === undefined) return serveReplay(options);
+      // A flag that would change nothing is a mistake the operator should hear about, not one to ignore.
+      const serving = ['port', 'host'].filter((name) => command.getOptionValueSource(name) === 'cli');
+      if (serving.length > 0) {
+        const flags = serving.map((name) => `--${name}`).join(' and ');
+        throw new ConfigError('CONFIG_INVALID', `inspect: ${flags} only apply when serving the page; --export writes a file and serves nothing — drop ${flags}, or drop --export`, {
+          details: { key: serving.map((name) => `--${name}`).join(','), export: options.export },
+        });
+      }
+      await exportReplay({ ...options, export: options.export });
     });
 }
