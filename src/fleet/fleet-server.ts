@@ -105,19 +105,25 @@ export async function startFleetServer(options: FleetServerOptions): Promise<Fle
     if ('problem' in checked) {
       throw new HttpProblem(400, 'BAD_BATCH', `${checked.problem.field}: expected ${checked.problem.expected}`, { ...checked.problem });
     }
-    const ack = await store.ingest(checked.batch, now());
-    await observeRollout(checked.batch);
+    const receivedAt = now();
+    const ack = await store.ingest(checked.batch, receivedAt);
+    await observeRollout(checked.batch, receivedAt);
     sendJson(response, 200, ack);
   }
 
   /** Feeds a stored batch's upgrade runs to the rollout monitor; its trouble is logged, never the station's. */
-  async function observeRollout(batch: FleetBatch): Promise<void> {
+  async function observeRollout(batch: FleetBatch, receivedAt: Date): Promise<void> {
     if (rollout === undefined) return;
     const stationId = batch.stationId.toLowerCase();
     const reports = batch.events.filter((event) => event.phase !== null).map((event) => rolloutReportOf(stationId, event));
     if (reports.length === 0) return;
     try {
       const outcome = await rollout.observe(reports);
+      // From this batch on (it is counted afresh, too): what a restarted service will count again.
+      if (outcome.resumed !== undefined) {
+        await store.countRolloutFrom(outcome.resumed, receivedAt);
+        options.log?.(`fleet: rollout of ${outcome.resumed} resumed: counting afresh from ${receivedAt.toISOString()}`);
+      }
       if (outcome.pausedNow) options.log?.(`fleet: rollout of ${outcome.version ?? '?'} paused: ${outcome.reason ?? ''}`);
     } catch (error) {
       options.log?.(`fleet: rollout monitor: ${error instanceof Error ? error.message : String(error)}`);

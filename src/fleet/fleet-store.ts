@@ -63,7 +63,9 @@ export interface FleetStore {
   summary(now: Date, overdueAfterMs: number): Promise<FleetSummary>;
   /** A station's reports, newest first. */
   history(stationId: string, limit: number): Promise<StoredReport[]>;
-  /** The distinct outcomes of every run that reached an upgrade phase, per station: what a rollout monitor counts, rebuilt at start. */
+  /** The distinct outcomes of every run that reached an upgrade phase, per station (since the last resume of its version): what a rollout monitor counts, rebuilt at start. */
   upgradeReports(): Promise<Array<FleetEventFields & { stationId: string }>>;
+  /** A person resumed the rollout of `version`: from now on (and after a restart) only reports received since `since` count for it. */
+  countRolloutFrom(version: string, since: Date): Promise<void>;
   close(): Promise<void>;
 }

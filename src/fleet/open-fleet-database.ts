@@ -5,11 +5,12 @@ import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { CreateFleetTables1764633600001 } from '../../migrations/fleet/1764633600001-CreateFleetTables.js';
 import { AddReuseAndRolloutIgnored1764720000001 } from '../../migrations/fleet/1764720000001-AddReuseAndRolloutIgnored.js';
+import { CreateRolloutCountStart1764806400001 } from '../../migrations/fleet/1764806400001-CreateRolloutCountStart.js';
 import { ConfigError, redactUrl } from '../errors.js';
 import { createSqliteDataSource, type MigrationClass } from '../persistence/data-source.js';
 
 /** Every migration of the fleet database, oldest first. */
-export const FLEET_MIGRATIONS: MigrationClass[] = [CreateFleetTables1764633600001, AddReuseAndRolloutIgnored1764720000001];
+export const FLEET_MIGRATIONS: MigrationClass[] = [CreateFleetTables1764633600001, AddReuseAndRolloutIgnored1764720000001, CreateRolloutCountStart1764806400001];
 
 /** Where the fleet database is. */
 export type FleetDatabaseTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };

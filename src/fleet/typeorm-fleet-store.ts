@@ -204,7 +204,10 @@ export function createTypeormFleetStore(dataSource: DataSource): FleetStore {
   async function upgradeReports(): Promise<Array<FleetEventFields & { stationId: string }>> {
     const rows = await query<Record<string, unknown>>(
       dataSource,
-      `SELECT DISTINCT "station_id", "announced_version", "installed_version", "exit_code", "error_code", "phase" FROM "fleet_report" WHERE "phase" IS NOT NULL`,
+      // A version whose rollout a person resumed counts only the reports received since (fleet_rollout_count).
+      `SELECT DISTINCT r."station_id", r."announced_version", r."installed_version", r."exit_code", r."error_code", r."phase" FROM "fleet_report" r
+        LEFT JOIN "fleet_rollout_count" c ON c."version" = r."announced_version"
+        WHERE r."phase" IS NOT NULL AND (c."counted_from" IS NULL OR r."received_at" >= c."counted_from")`,
     );
     return rows.map((row) => ({
       stationId: str(row.station_id),
@@ -216,12 +219,21 @@ export function createTypeormFleetStore(dataSource: DataSource): FleetStore {
     }));
   }
 
+  async function countRolloutFrom(version: string, since: Date): Promise<void> {
+    await query(
+      dataSource,
+      `INSERT INTO "fleet_rollout_count" ("version", "counted_from") VALUES (?, ?) ON CONFLICT ("version") DO UPDATE SET "counted_from" = excluded."counted_from"`,
+      [version, since.toISOString()],
+    );
+  }
+
   return {
     ingest,
     stations,
     summary,
     history,
     upgradeReports,
+    countRolloutFrom,
     close: async () => {
       if (dataSource.isInitialized) await dataSource.destroy();
     },

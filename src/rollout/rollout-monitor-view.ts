@@ -33,6 +33,8 @@ export interface RolloutObservation {
   /** True when this observation paused it. */
   pausedNow: boolean;
   reason?: string;
+  /** Set when this observation found the rollout resumed since the last one: its count started afresh. */
+  resumed?: string;
 }
 
 /** The rollout monitor of one fleet service. */

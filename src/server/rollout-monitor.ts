@@ -4,8 +4,8 @@
 //
 // A person who resumes a rollout the monitor saw paused (`rollout resume`, after a hotfix say)
 // starts its count afresh: the evidence that paused it must not pause it again at the next report.
-// Only a resume seen while the service runs resets the count; a service restarted after a resume
-// rebuilds its count from every stored report (they carry no time), and may pause it again.
+// The observation says so (`resumed`), and the fleet service stores the moment, so that a service
+// restarted later rebuilds its count from the reports received since.
 import type { PauseRule, RolloutTally } from '../rollout/pause-rule.js';
 import type { RolloutMonitor, RolloutView } from '../rollout/rollout-monitor-view.js';
 import { isFailedUpgrade, type RolloutReport } from '../rollout/tally-rollout.js';
@@ -38,25 +38,33 @@ export function createRolloutMonitor(root: string, rule: PauseRule): RolloutMoni
   };
   // Whether each version's document was paused when the monitor last looked.
   const lastPaused = new Map<string, boolean>();
-  const restartIfResumed = async (): Promise<void> => {
+  // The version whose rollout was resumed since the last look (its count is dropped), if any.
+  const restartIfResumed = async (): Promise<string | undefined> => {
     const document = (await readRolloutFile(root).catch(() => undefined))?.document;
-    if (document === undefined) return;
-    if (lastPaused.get(document.version) === true && !document.paused) sets.delete(document.version);
+    if (document === undefined) return undefined;
+    const resumed = lastPaused.get(document.version) === true && !document.paused;
+    if (resumed) sets.delete(document.version);
     lastPaused.set(document.version, document.paused);
+    return resumed ? document.version : undefined;
   };
   // One evaluation at a time: two batches arriving together must not race on rollout.json.
   let queue: Promise<unknown> = Promise.resolve();
   return {
     observe(reports) {
       const run = queue.then(async () => {
-        await restartIfResumed();
+        const resumed = await restartIfResumed();
         count(reports);
         const outcome = await applyAutoPause(root, rule, new Map([...sets.keys()].map((v) => [v, tallyOf(v)])));
         if (outcome.version !== null) lastPaused.set(outcome.version, outcome.paused);
-        return outcome;
+        return { outcome, resumed };
       });
       queue = run.catch(() => undefined);
-      return run.then((outcome) => ({ version: outcome.version, pausedNow: outcome.pausedNow, ...(outcome.reason === undefined ? {} : { reason: outcome.reason }) }));
+      return run.then(({ outcome, resumed }) => ({
+        version: outcome.version,
+        pausedNow: outcome.pausedNow,
+        ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+        ...(resumed === undefined ? {} : { resumed }),
+      }));
     },
     async view(): Promise<RolloutView> {
       let file: RolloutFile | undefined;

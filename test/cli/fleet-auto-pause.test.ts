@@ -1,8 +1,8 @@
 // The automatic pause end to end, all real processes: `fleet serve --rollout-root --pause-when` as
 // the built CLI, a served release whose DB script fails, stations running the built CLI that
 // report to the service. After the rule holds the service rewrites rollout.json on disk (paused,
-// unsigned, with the reason), the next station is not offered the release, and a restarted
-// service counts the same stations again from its database.
+// unsigned, with the reason), the next station is not offered the release, a restarted service
+// counts the same stations again from its database, and after a resume it counts afresh, restarted or not.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
@@ -170,6 +170,21 @@ describe('fleet serve --rollout-root pauses a failing release by itself', () => 
     await stopFleet();
     fleet = await startFleet();
     expect(await rolloutState()).toMatchObject({ paused: true, tally: { attempted: 2, failed: 2, succeeded: 0 } });
+  }, 600_000);
+
+  it('after a person resumes, the count starts afresh, and a service restarted later keeps it so (no pause on old evidence)', async () => {
+    const resumed = await runCli(['rollout', 'resume', root, '--sign-key', keyFile]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    // One new failure after the resume: 1 of the rule's 2, so the rollout stays open.
+    const later = stations[2]!;
+    expect((await stationRun(later, 'upgrade', '--yes')).code).toBe(10);
+    expect((await stationRun(later, 'start')).code).toBe(30);
+    expect(await rolloutState()).toMatchObject({ paused: false, tally: { attempted: 1, failed: 1, succeeded: 0 } });
+    expect(fleet!.stderr()).toContain('fleet: rollout of 1.1.0 resumed: counting afresh from');
+    await stopFleet();
+    fleet = await startFleet();
+    expect(await rolloutState()).toMatchObject({ paused: false, tally: { attempted: 1, failed: 1, succeeded: 0 } });
+    expect(JSON.parse(await fs.readFile(rolloutDoc(), 'utf8'))).toMatchObject({ version: '1.1.0', paused: false });
   }, 600_000);
 });
 

@@ -159,5 +159,19 @@ export function describeFleetStoreContract(name: string, open: () => Promise<Fle
         ]),
       );
     });
+
+    it('after a resume, counts a version only from the reports received since (and other versions as before)', async () => {
+      const [early, late, other] = [randomUUID(), randomUUID(), randomUUID()];
+      const failedRun = { announcedVersion: '1.2.0.3', installedVersion: '1.2.0.1', state: 'failed', exitCode: 30, errorCode: 'DB_UPGRADE_FAILED', phase: 'rollback' };
+      await store.ingest(fleetBatch(early, [fleetEvent({ seq: 1, ...failedRun })]), ago(2000));
+      await store.ingest(fleetBatch(other, [fleetEvent({ seq: 1, ...failedRun, announcedVersion: '1.2.0.4' })]), ago(2000));
+      await store.countRolloutFrom('1.2.0.3', ago(1000));
+      await store.ingest(fleetBatch(late, [fleetEvent({ seq: 1, ...failedRun })]), ago(1000));
+      const counted = (await store.upgradeReports()).map((row) => `${row.announcedVersion ?? ''} ${row.stationId}`).sort();
+      expect(counted).toEqual([`1.2.0.3 ${late}`, `1.2.0.4 ${other}`].sort());
+      // A second resume moves the start again; the first no longer matters.
+      await store.countRolloutFrom('1.2.0.3', NOW);
+      expect((await store.upgradeReports()).map((row) => row.stationId)).toEqual([other]);
+    });
   });
 }
