@@ -1,5 +1,6 @@
 // Every setting of the product, typed and documented once (DESIGN §4). Each has a property key
 // (MOSIP's own where MOSIP has one), an environment variable, a command-line flag and a default.
+import { autoOr, boolean, byteSize, httpUrl, integer, list, text } from './setting-parsers.js';
 
 /** A setting's value after parsing. */
 export type SettingValue = string | number | boolean | string[] | undefined;
@@ -19,58 +20,8 @@ export interface SettingSpec<T extends SettingValue> {
   parse(text: string): T | { expected: string };
 }
 
-function integer(min: number, max: number): (text: string) => number | { expected: string } {
-  return (text) => {
-    const value = Number(text.trim());
-    return Number.isInteger(value) && value >= min && value <= max ? value : { expected: `a whole number from ${min} to ${max}` };
-  };
-}
-
 /** The concurrency setting's default, typed as the setting's values. */
 const AUTO: number | 'auto' = 'auto';
-
-// `auto`, or what `fixed` accepts.
-function autoOr(fixed: (text: string) => number | { expected: string }): (text: string) => number | 'auto' | { expected: string } {
-  return (text) => {
-    if (text.trim().toLowerCase() === 'auto') return 'auto';
-    const value = fixed(text);
-    return typeof value === 'number' ? value : { expected: `auto or ${value.expected}` };
-  };
-}
-
-function httpUrl(text: string): string | { expected: string } {
-  try {
-    const url = new URL(text.trim());
-    if (url.protocol === 'http:' || url.protocol === 'https:') return url.toString();
-  } catch {
-    // fall through to the expectation below
-  }
-  return { expected: 'an http:// or https:// URL' };
-}
-
-function boolean(text: string): boolean | { expected: string } {
-  const value = text.trim().toLowerCase();
-  if (['true', 'yes', '1', 'on'].includes(value)) return true;
-  if (['false', 'no', '0', 'off', ''].includes(value)) return false;
-  return { expected: 'true or false' };
-}
-
-// A size in bytes: a whole number, optionally with K, M or G (powers of 1024), e.g. 512M.
-function byteSize(min: number): (text: string) => number | { expected: string } {
-  return (text) => {
-    const match = /^(\d+)\s*([KMG]?)i?B?$/i.exec(text.trim());
-    const scale = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(match?.[2] ?? '').toUpperCase()] ?? 1;
-    const value = match === null ? NaN : Number(match[1]) * scale;
-    return Number.isSafeInteger(value) && value >= min ? value : { expected: `a size in bytes of at least ${min} (a whole number, optionally with K, M or G)` };
-  };
-}
-
-const text = (value: string): string => value.trim();
-const list = (value: string): string[] =>
-  value
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
 
 /** Which client database: found on disk, or named. */
 export type DbKindSetting = 'auto' | 'sqlite' | 'derby';
