@@ -36,7 +36,8 @@ describe('differential patching survives SIGKILL at any moment', () => {
     const allowed = new Map(Object.keys(old).map((name) => [name, new Set([sha256(old[name]!), sha256(fixed[name]!)])]));
     const jarBytes = Object.values(fixed).reduce((sum, jar) => sum + jar.length, 0);
 
-    const server = await serveRoot(root, { '*': { trickle: { bytes: 4096, everyMs: 20 } } });
+    // About 100 KB/s per connection: a run takes longer than the first kills come (the kills must find work to interrupt).
+    const server = await serveRoot(root, { '*': { trickle: { bytes: 2048, everyMs: 20 } } });
     const args = ['start', '--client-dir', client, '--server-url', `${server.url}registration-client/`, '--json', '--concurrency', '2'];
     const staging = path.join(client, '.upgrade', 'staging', 'patch');
     const assembling = (): boolean => existsSync(staging) && Object.keys(old).some((name) => existsSync(path.join(staging, `${name}.part`)));
